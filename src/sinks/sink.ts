@@ -1,0 +1,27 @@
+import type { Frame } from '../frame.js';
+
+/** What the receiver knows about a frame it hands to sinks, beside the pixels. */
+export interface ReceivedFrameInfo {
+  /** All bytes of the frame arrived. */
+  complete: boolean;
+  /** Bytes of the frame that never arrived. */
+  bytesMissing: number;
+  /** Ordinal of this frame among frames handed to sinks (0-based). */
+  ordinal: number;
+  /** Stamp decoded from the pixels, when the frame carries one and it decoded. */
+  stamp?: { index: number; captureTimeUs: number; intact: boolean };
+}
+
+/**
+ * A sink consumes received frames. `write` is called on the receive path and must return quickly:
+ * the frame's buffer is only valid during the call (the receiver pools buffers), so a sink that does slow
+ * work (encoding, display) copies the newest frame, drops what it cannot keep up with, and counts drops.
+ */
+export interface Sink {
+  readonly description: string;
+  write(frame: Frame, info: ReceivedFrameInfo): void;
+  /** Flushes pending work; resolves when the sink is done. */
+  close(): Promise<void>;
+  /** Frames this sink had to drop because it could not keep up. */
+  readonly dropped: number;
+}
