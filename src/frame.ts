@@ -81,6 +81,10 @@ export function parsePixelFormat(text: string, field: string): PixelFormat {
   throw new UsageError(`${field}: '${text}' is not a pixel format (one of ${PIXEL_FORMATS.join(', ')})`);
 }
 
+/**
+ * Wall-clock microseconds with sub-millisecond resolution. Sender and receiver both use it, so latency between
+ * two processes on one machine is measured to the microsecond rather than Date.now()'s millisecond.
+ */
 export function nowUs(): number {
-  return Date.now() * 1000;
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what framewire needs on Debian/Ubuntu: system packages, socket buffer limits, npm dependencies, build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=(
+  nodejs npm               # runtime, when the machine has no Node yet (Node >= 20)
+  python3                  # the original program's Python port in the interop tests
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+                           # GStreamer peers for interop tests and the speed comparison
+  ffmpeg                   # FFmpeg peer, and the v4l2/lavfi streaming sources
+)
+missing=()
+for p in "${packages[@]}"; do
+  case "$p" in nodejs|npm) command -v "$p" >/dev/null 2>&1 && continue ;; esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Large UDP socket buffers let a receiver absorb a whole 1080p frame burst; without them the kernel drops packets.
+for key in net.core.rmem_max net.core.wmem_max; do
+  [ "$(sysctl -n "$key" 2>/dev/null || echo 0)" -ge 33554432 ] || as_root sysctl -q -w "$key=33554432" || \
+    echo "install: could not raise $key; large frames may see kernel drops" >&2
+done
+
+npm ci --no-audit --no-fund

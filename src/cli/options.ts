@@ -1,0 +1,54 @@
+import { UsageError } from '../usage-error.js';
+import { WIRES, type Wire } from '../rtp/payload-format.js';
+
+/** Parsers for flag values; each error names the flag. Used as commander argParsers. */
+
+export function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+      throw new UsageError(`${flag}: '${text}' must be a whole number from 1 to ${max}`);
+    }
+    return n;
+  };
+}
+
+export function positiveNumber(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new UsageError(`${flag}: '${text}' must be a positive number`);
+    }
+    return n;
+  };
+}
+
+export function parseFps(text: string): number | 'max' {
+  if (text === 'max') return 'max';
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 100_000) {
+    throw new UsageError(`--fps: '${text}' must be a positive number of frames per second (up to 100000) or 'max'`);
+  }
+  return n;
+}
+
+export function parseWire(text: string): Wire {
+  if ((WIRES as readonly string[]).includes(text)) return text as Wire;
+  throw new UsageError(`--wire: '${text}' is not a wire format (one of ${WIRES.join(', ')})`);
+}
+
+/** SSRC: any 32-bit unsigned value, decimal or 0x-hex. */
+export function parseSsrc(text: string): number {
+  const n = Number(text);
+  if (!/^(\d+|0x[0-9a-f]+)$/i.test(text.trim()) || n > 0xffffffff) {
+    throw new UsageError(`--ssrc: '${text}' must be a 32-bit unsigned number`);
+  }
+  return n;
+}
+
+/** --mtu: 28 bytes of IPv4+UDP header plus at least one byte; the payload format checks it can carry a pixel. */
+export const parseMtu = positiveInt('--mtu', 65535 + 28);
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

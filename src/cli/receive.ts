@@ -1,0 +1,104 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
+import { parseSdp } from '../rtp/sdp.js';
+import type { Sink } from '../sinks/sink.js';
+import { createSink } from '../sinks/spec.js';
+import { formatEndpoint, parseEndpoint, type Endpoint } from '../transport/endpoint.js';
+import { Receiver, type ReceiverReport } from '../transport/receiver.js';
+import { UsageError } from '../usage-error.js';
+import { withExitCode } from './command.js';
+import { collect, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
+import { onInterrupt, startStatusLine } from './status-line.js';
+
+export function receiveCommand(): Command {
+  const command = new Command('receive')
+    .description('receive frames on HOST:PORT, verify stamps, hand frames to sinks and report')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5004')
+    .option('--size <WxH>', 'frame size', '160x120')
+    .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
+    .option('--sdp <file>', 'take port, size and format from an SDP file')
+    .option('--wire <wire>', 'rtp (RFC 4175) or raw (one datagram a frame)', parseWire, 'rtp')
+    .option('--sink <spec>', 'null | png:DIR[:every=N] (repeatable)', collect)
+    .option('--frames <n>', 'end after N complete frames', positiveInt('--frames'))
+    .option('--timeout <sec>', 'end after SEC seconds without packets', positiveNumber('--timeout'))
+    .option('--partial', 'hand incomplete frames to sinks too')
+    .option('--ssrc <n>', 'follow only this SSRC', parseSsrc)
+    .option('--report <file>', 'write the report as JSON');
+  return withExitCode(command, async (opts: ReceiveFlags, cmd: Command) => runReceive(opts, cmd));
+}
+
+interface ReceiveFlags {
+  listen: string;
+  size: string;
+  format: string;
+  sdp?: string;
+  wire: 'rtp' | 'raw';
+  sink?: string[];
+  frames?: number;
+  timeout?: number;
+  partial?: boolean;
+  ssrc?: number;
+  report?: string;
+}
+
+async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geometry: FrameGeometry; listen: Endpoint }> {
+  const listen = parseEndpoint(opts.listen, '--listen', true);
+  if (!opts.sdp) {
+    const geometry = { ...parseSize(opts.size, '--size'), format: parsePixelFormat(opts.format, '--format') };
+    return { geometry: validateGeometry(geometry, '--size'), listen };
+  }
+  if (opts.wire !== 'rtp') throw new UsageError('--sdp: an SDP describes an RTP stream; drop --wire raw');
+  for (const flag of ['size', 'format'] as const) {
+    if (cmd.getOptionValueSource(flag) === 'cli') throw new UsageError(`--${flag}: conflicts with --sdp, which sets it`);
+  }
+  const text = await readFile(opts.sdp, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`--sdp: cannot read '${opts.sdp}' (${err.code ?? err.message})`);
+  });
+  const sdp = parseSdp(text, '--sdp');
+  return { geometry: sdp.geometry, listen: { host: listen.host, port: sdp.port } };
+}
+
+async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
+  const { geometry, listen } = await streamSettings(opts, cmd);
+  const sinks: Sink[] = [];
+  for (const spec of opts.sink ?? ['null']) sinks.push(await createSink(spec));
+  const receiver = await Receiver.open({
+    listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout,
+    partial: opts.partial, ssrc: opts.ssrc,
+  });
+  process.stderr.write(
+    `framewire receive: ${formatEndpoint(receiver.address)} ${geometry.width}x${geometry.height} ${geometry.format} ` +
+    `(${opts.wire}) -> ${sinks.map((s) => s.description).join(', ')}\n`,
+  );
+  let previous = receiver.progress();
+  const stopStatus = startStatusLine(() => {
+    const now = receiver.progress();
+    const packets = now.packetsReceived - previous.packetsReceived;
+    const lost = now.packetsLost - previous.packetsLost;
+    const line = `recv ${now.framesComplete - previous.framesComplete} fps  ` +
+      `${((now.bytesReceived - previous.bytesReceived) * 8 / 1e6).toFixed(1)} Mbit/s  ` +
+      `loss ${packets + lost > 0 ? ((100 * lost) / (packets + lost)).toFixed(2) : '0.00'}%  ` +
+      `incomplete ${now.framesIncomplete}`;
+    previous = now;
+    return line;
+  });
+  const removeInterrupt = onInterrupt(() => receiver.stop());
+  const report = await receiver.done;
+  removeInterrupt();
+  stopStatus();
+  if (opts.report) await writeFile(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+  process.stderr.write(summary(report));
+  return 0;
+}
+
+function summary(r: ReceiverReport): string {
+  const latency = r.latencyMs
+    ? `, latency p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms`
+    : '';
+  const drops = Object.entries(r.sinkDrops).filter(([, n]) => n > 0).map(([s, n]) => `, ${s} dropped ${n}`).join('');
+  return `framewire receive: ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
+    `packets ${r.packetsReceived} received, ${r.packetsLost} lost, ${r.packetsDuplicate} duplicate, ` +
+    `${r.packetsMalformed} malformed; ${r.fps} fps, ${r.bitrateMbps} Mbit/s over ${r.durationSec} s${latency}${drops} ` +
+    `(ended: ${r.endReason})\n`;
+}

@@ -1,0 +1,97 @@
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
+import { buildSdp } from '../rtp/sdp.js';
+import { createSource } from '../sources/spec.js';
+import { parseEndpoint, formatEndpoint } from '../transport/endpoint.js';
+import { Sender } from '../transport/sender.js';
+import { UsageError } from '../usage-error.js';
+import { withExitCode } from './command.js';
+import { parseFps, parseMtu, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
+import { onInterrupt, startStatusLine } from './status-line.js';
+
+export function sendCommand(): Command {
+  const command = new Command('send')
+    .description('send frames from a source to HOST:PORT over UDP')
+    .option('--source <spec>', 'pattern:NAME | png:PATH | ...', 'pattern:smpte')
+    .option('--size <WxH>', 'frame size', '160x120')
+    .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
+    .option('--fps <n|max>', "frames per second, or 'max'", parseFps, 30 as number | 'max')
+    .option('--frames <n>', 'stop after N frames', positiveInt('--frames'))
+    .option('--duration <sec>', 'stop after SEC seconds', positiveNumber('--duration'))
+    .option('--to <host:port>', 'destination', '127.0.0.1:5004')
+    .option('--mtu <bytes>', 'link MTU; UDP payloads are at most MTU-28 bytes', parseMtu, 1400)
+    .option('--wire <wire>', 'rtp (RFC 4175) or raw (one datagram a frame)', parseWire, 'rtp')
+    .option('--sdp <file>', 'write an SDP describing the stream (for ffmpeg/GStreamer receivers)')
+    .option('--ssrc <n>', 'fixed RTP SSRC (random by default)', parseSsrc)
+    .option('--stamp', 'stamp frames from sources that are sent verbatim (png)')
+    .option('--seed <n>', 'seed for random sources (pattern:noise)', positiveInt('--seed'));
+  return withExitCode(command, async (opts: SendFlags) => runSend(opts));
+}
+
+interface SendFlags {
+  source: string;
+  size: string;
+  format: string;
+  fps: number | 'max';
+  frames?: number;
+  duration?: number;
+  to: string;
+  mtu: number;
+  wire: 'rtp' | 'raw';
+  sdp?: string;
+  ssrc?: number;
+  stamp?: boolean;
+  seed?: number;
+}
+
+async function runSend(opts: SendFlags): Promise<number> {
+  const geometry: FrameGeometry = validateGeometry(
+    { ...parseSize(opts.size, '--size'), format: parsePixelFormat(opts.format, '--format') },
+    '--size',
+  );
+  const to = parseEndpoint(opts.to, '--to');
+  if (opts.sdp && opts.wire !== 'rtp') throw new UsageError('--sdp: an SDP describes an RTP stream; drop --wire raw');
+  const source = await createSource(opts.source, {
+    ...geometry,
+    stamp: opts.stamp,
+    fps: opts.fps === 'max' ? undefined : opts.fps,
+    seed: opts.seed,
+  });
+  const abort = new AbortController();
+  let sender: Sender;
+  try {
+    sender = await Sender.open(source, {
+      to, wire: opts.wire, mtu: opts.mtu, fps: opts.fps, frames: opts.frames, durationSec: opts.duration,
+      ssrc: opts.ssrc, signal: abort.signal,
+    });
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+  if (opts.sdp) {
+    const fps = opts.fps === 'max' ? undefined : opts.fps;
+    await writeFile(opts.sdp, buildSdp({ geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc }));
+  }
+  process.stderr.write(`framewire send: ${source.description} -> ${formatEndpoint(to)} (${opts.wire}, mtu ${opts.mtu})\n`);
+  let previous = { frames: 0, bytes: 0 };
+  const stopStatus = startStatusLine(() => {
+    const s = sender.stats;
+    const line = `sent ${s.framesSent - previous.frames} fps  ${((s.bytesSent - previous.bytes) * 8 / 1e6).toFixed(1)} Mbit/s  ` +
+      `frames ${s.framesSent}  errors ${s.sendErrors}`;
+    previous = { frames: s.framesSent, bytes: s.bytesSent };
+    return line;
+  });
+  const removeInterrupt = onInterrupt(() => abort.abort());
+  try {
+    const stats = await sender.run();
+    stopStatus();
+    process.stderr.write(
+      `framewire send: ${stats.framesSent} frames, ${stats.packetsSent} packets in ${stats.durationSec.toFixed(2)} s ` +
+      `(${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, ${stats.sendErrors} send errors)\n`,
+    );
+    return 0;
+  } finally {
+    removeInterrupt();
+  }
+}
