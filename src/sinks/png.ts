@@ -1,0 +1,112 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Frame, FrameGeometry } from '../frame.js';
+import { frameBytes } from '../frame.js';
+import { asRgb24, rgb24Bytes } from '../pixels.js';
+import type { ReceivedFrameInfo, Sink } from './sink.js';
+
+/** A frame copied off the receive path, waiting for (or under) encoding. */
+interface Held {
+  geometry: FrameGeometry;
+  data: Buffer;
+  number: number;
+}
+
+export interface PngSinkOptions {
+  /** Write only frames whose number (stamp index, else ordinal) is a multiple of this. */
+  every: number;
+}
+
+/** File name for frame number `n`: frame-000042.png. */
+export function pngFrameName(n: number): string {
+  return `frame-${String(n).padStart(6, '0')}.png`;
+}
+
+/**
+ * `png:DIR` sink: writes frames as DIR/frame-NNNNNN.png (RGB, 8-bit), numbered by the frame's stamp index
+ * when it has one, else by its ordinal. write() only copies the frame; one encode runs at a time and at
+ * most one frame waits for it, the newest: a frame replaced while waiting is counted in `dropped`.
+ */
+export class PngSink implements Sink {
+  readonly description: string;
+  dropped = 0;
+  /** Files written so far. */
+  written = 0;
+
+  private encoding: Promise<void> | undefined;
+  private waiting: Held | undefined;
+  /** Buffers not holding a frame; at most two are ever in use (one encoding, one waiting). */
+  private spare: Held[] = [];
+  /** uyvy frames are converted here for the encoder; rgb24 frames go to it as held. */
+  private rgb = Buffer.alloc(0);
+  private error: Error | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: PngSinkOptions,
+  ) {
+    this.description = `png:${dir}${options.every > 1 ? `:every=${options.every}` : ''}`;
+  }
+
+  /** Creates the directory; call before the first write. */
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  write(frame: Frame, info: ReceivedFrameInfo): void {
+    const number = info.stamp?.index ?? info.ordinal;
+    if (number % this.options.every !== 0) return;
+    if (this.encoding) {
+      if (this.waiting) {
+        this.dropped++;
+        this.spare.push(this.waiting);
+      }
+      this.waiting = this.hold(frame, number);
+    } else {
+      this.encoding = this.encodeUntilNoneWaits(this.hold(frame, number));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.encoding;
+    if (this.error) throw this.error;
+  }
+
+  private hold(frame: Frame, number: number): Held {
+    const bytes = frameBytes(frame);
+    const held = this.spare.pop();
+    const data = held && held.data.length >= bytes ? held.data : Buffer.allocUnsafe(bytes);
+    frame.data.copy(data, 0, 0, bytes);
+    return { geometry: { width: frame.width, height: frame.height, format: frame.format }, data, number };
+  }
+
+  private async encodeUntilNoneWaits(first: Held): Promise<void> {
+    // Let write() return before any conversion work starts.
+    await Promise.resolve();
+    let held: Held | undefined = first;
+    while (held) {
+      await this.encode(held);
+      this.spare.push(held);
+      held = this.waiting;
+      this.waiting = undefined;
+    }
+    this.encoding = undefined;
+  }
+
+  private async encode(held: Held): Promise<void> {
+    const { width, height } = held.geometry;
+    const bytes = rgb24Bytes(held.geometry);
+    if (held.geometry.format !== 'rgb24' && this.rgb.length < bytes) this.rgb = Buffer.allocUnsafe(bytes);
+    const pixels = asRgb24(held.geometry, held.data, this.rgb);
+    const file = join(this.dir, pngFrameName(held.number));
+    try {
+      await sharp(pixels, { raw: { width, height, channels: 3 } })
+        .png({ compressionLevel: 3 })
+        .toFile(file);
+      this.written++;
+    } catch (err) {
+      this.error ??= new Error(`png sink: cannot write ${file}: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { crc32 } from '../crc32.js';
+import type { FrameGeometry } from '../frame.js';
+import { frameBytes, lineBytes } from '../frame.js';
+import { rgb24ToFormat } from '../pixels.js';
+import { stampRows, writeStamp } from '../stamp.js';
+import { UsageError } from '../usage-error.js';
+import { GeneratedSource, allocFrameData } from './generated-source.js';
+import type { Source, SourceOptions } from './source.js';
+
+interface Picture {
+  data: Buffer;
+  /** CRC of the bytes below the stamp, cached because the picture never changes. */
+  crcBelowStamp: number;
+}
+
+/**
+ * `png:PATH` source: one PNG repeated forever, or every PNG in a directory in name order, looping.
+ * All pictures are decoded and fitted to the requested geometry up front, so frames cost a copy.
+ * Frames go out as the file has them unless `options.stamp` asks for a stamp.
+ */
+export async function createPngSource(path: string, options: SourceOptions): Promise<Source> {
+  if (path === '') throw new UsageError('--source: png needs a path: png:FILE or png:DIR');
+  const g: FrameGeometry = { width: options.width, height: options.height, format: options.format };
+  const rows = stampRows(g);
+  if (options.stamp && rows === 0) {
+    throw new UsageError(`--stamp: a ${g.width}x${g.height} frame is too small to stamp (needs width >= 64 and room below the stamp)`);
+  }
+  const files = await listPngs(path);
+  const pictures = await Promise.all(files.map((file) => loadPicture(file, g, rows)));
+  const count = files.length === 1 ? '' : ` (${files.length} files)`;
+  return new GeneratedSource(g, `png:${path}${count} ${g.width}x${g.height} ${g.format}`, (frame) => {
+    const picture = pictures[frame.index % pictures.length];
+    picture.data.copy(frame.data);
+    if (options.stamp) writeStamp(frame, picture.crcBelowStamp);
+  });
+}
+
+async function listPngs(path: string): Promise<string[]> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new UsageError(`--source: png:${path}: no such file or directory`);
+  if (!info.isDirectory()) return [path];
+  const names = (await readdir(path)).filter((n) => n.toLowerCase().endsWith('.png')).sort();
+  if (names.length === 0) throw new UsageError(`--source: png:${path}: directory has no .png files`);
+  return names.map((n) => join(path, n));
+}
+
+async function loadPicture(file: string, g: FrameGeometry, rows: number): Promise<Picture> {
+  let rgb: Buffer;
+  try {
+    const { data, info } = await sharp(file)
+      .flatten({ background: '#000000' })
+      .resize(g.width, g.height, { fit: 'fill' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== g.width || info.height !== g.height) {
+      throw new Error(`decoded to ${info.width}x${info.height} with ${info.channels} channels`);
+    }
+    rgb = data;
+  } catch (err) {
+    throw new UsageError(`--source: png:${file}: cannot read as PNG (${(err as Error).message})`);
+  }
+  const data = allocFrameData(g);
+  rgb24ToFormat(rgb, g, data);
+  return { data, crcBelowStamp: crc32(data.subarray(rows * lineBytes(g), frameBytes(g))) };
+}

@@ -1,0 +1,113 @@
+import { expect } from 'chai';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import type { Frame, FrameGeometry } from '../../../src/frame.js';
+import { frameBytes } from '../../../src/frame.js';
+import { uyvyToRgb24 } from '../../../src/pixels.js';
+import type { ReceivedFrameInfo } from '../../../src/sinks/sink.js';
+import { createSink } from '../../../src/sinks/spec.js';
+import { createSource } from '../../../src/sources/spec.js';
+import { takeFrames } from './helpers.js';
+
+const QVGA: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
+
+function info(ordinal: number, stampIndex?: number): ReceivedFrameInfo {
+  const stamp = stampIndex === undefined ? undefined : { index: stampIndex, captureTimeUs: 0, intact: true };
+  return { complete: true, bytesMissing: 0, ordinal, stamp };
+}
+
+async function readPng(file: string): Promise<PNG> {
+  return PNG.sync.read(await readFile(file));
+}
+
+/** RGB bytes of a pngjs image (which always decodes to RGBA). */
+function rgbOf(png: PNG): Buffer {
+  const out = Buffer.alloc(png.width * png.height * 3);
+  for (let p = 0; p < png.width * png.height; p++) png.data.copy(out, p * 3, p * 4, p * 4 + 3);
+  return out;
+}
+
+describe('png sink', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = join(await mkdtemp(join(tmpdir(), 'framewire-png-sink-')), 'out');
+  });
+  afterEach(async () => {
+    await rm(join(dir, '..'), { recursive: true, force: true });
+  });
+
+  it('creates the directory and writes 8-bit RGB files, pixel-exact, named by ordinal', async () => {
+    const sink = await createSink(`png:${dir}`);
+    const frames = await takeFrames(await createSource('pattern:noise', { ...QVGA, seed: 3 }), 2);
+    sink.write(frames[0], info(0));
+    await sink.close();
+    sink.write(frames[1], info(1));
+    await sink.close();
+    expect(await readdir(dir)).to.deep.equal(['frame-000000.png', 'frame-000001.png']);
+    for (const [i, frame] of frames.entries()) {
+      const png = await readPng(join(dir, `frame-00000${i}.png`));
+      expect(png).to.include({ width: 160, height: 120, depth: 8, color: true, alpha: false });
+      expect(rgbOf(png).equals(frame.data)).to.equal(true);
+    }
+    expect(sink.dropped).to.equal(0);
+  });
+
+  it('names files by the stamp index when the frame had a stamp', async () => {
+    const sink = await createSink(`png:${dir}`);
+    const [frame] = await takeFrames(await createSource('pattern:smpte', QVGA), 1);
+    sink.write(frame, info(3, 1234567));
+    await sink.close();
+    expect(await readdir(dir)).to.deep.equal(['frame-1234567.png']);
+  });
+
+  it('converts uyvy frames to RGB', async () => {
+    const g: FrameGeometry = { width: 160, height: 120, format: 'uyvy' };
+    const sink = await createSink(`png:${dir}`);
+    const [frame] = await takeFrames(await createSource('pattern:ball', g), 1);
+    sink.write(frame, info(0));
+    await sink.close();
+    const expected = Buffer.alloc(160 * 120 * 3);
+    uyvyToRgb24(frame.data, expected, 160, 120);
+    expect(rgbOf(await readPng(join(dir, 'frame-000000.png'))).equals(expected)).to.equal(true);
+  });
+
+  it('with every=N writes only frames whose number is a multiple of N', async () => {
+    const sink = await createSink(`png:${dir}:every=3`);
+    const [frame] = await takeFrames(await createSource('pattern:gradient', QVGA), 1);
+    for (let i = 0; i < 10; i++) {
+      sink.write(frame, info(i));
+      await sink.close(); // one at a time, so none is dropped
+    }
+    expect(await readdir(dir)).to.deep.equal(['frame-000000.png', 'frame-000003.png', 'frame-000006.png', 'frame-000009.png']);
+    expect(sink.dropped).to.equal(0);
+  });
+
+  it('keeps the first and the newest frame of a burst and counts the rest as dropped', async () => {
+    const sink = await createSink(`png:${dir}:every=2`);
+    const data = Buffer.alloc(frameBytes(QVGA));
+    const written = 100;
+    for (let i = 0; i < written; i++) {
+      // The sink must copy: the receiver reuses this buffer for the next frame.
+      data.fill(i);
+      const frame: Frame = { ...QVGA, data, index: i, captureTimeUs: 0 };
+      sink.write(frame, info(i));
+    }
+    await sink.close();
+    const files = await readdir(dir);
+    expect(files.length + sink.dropped).to.equal(written / 2);
+    expect(files).to.deep.equal(['frame-000000.png', 'frame-000098.png']);
+    const last = await readPng(join(dir, 'frame-000098.png'));
+    expect(rgbOf(last).every((v) => v === 98)).to.equal(true);
+  });
+
+  it('close() rejects when a file could not be written', async () => {
+    const sink = await createSink(`png:${dir}`);
+    await rm(dir, { recursive: true });
+    const [frame] = await takeFrames(await createSource('pattern:smpte', QVGA), 1);
+    sink.write(frame, info(0));
+    const err = await sink.close().then(() => undefined, (e: unknown) => e);
+    expect((err as Error).message).to.contain(`cannot write ${join(dir, 'frame-000000.png')}`);
+  });
+});
