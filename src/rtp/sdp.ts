@@ -1,0 +1,172 @@
+import { isIP } from 'node:net';
+import { parse, write, type SessionDescription } from 'sdp-transform';
+import { MAX_DIMENSION, validateGeometry, type FrameGeometry, type PixelFormat } from '../frame.js';
+import { UsageError } from '../usage-error.js';
+import { DEFAULT_PAYLOAD_TYPE, VIDEO_CLOCK_HZ } from './rfc4175-format.js';
+
+/** RFC 4175 section 6.1 `sampling` names for the formats we carry; all are 8 bits per sample. */
+const SAMPLING: Record<PixelFormat, string> = { rgb24: 'RGB', uyvy: 'YCbCr-4:2:2' };
+const DEPTH = 8;
+
+export interface SdpOptions {
+  geometry: FrameGeometry;
+  /** Where the stream is sent: the receiver listens here. */
+  host: string;
+  port: number;
+  payloadType?: number;
+  fps?: number;
+  ssrc?: number;
+}
+
+export interface SdpStream {
+  geometry: FrameGeometry;
+  host: string;
+  port: number;
+  payloadType: number;
+  fps?: number;
+}
+
+function ipVersion(host: string): 4 | 6 {
+  return isIP(host) === 6 ? 6 : 4;
+}
+
+/** ST 2110-20 `exactframerate`: an integer, or a ratio when the rate is fractional (29.97 -> 30000/1001). */
+function exactFrameRate(fps: number): string {
+  if (Number.isInteger(fps)) return String(fps);
+  const ntsc = (fps * 1001) / 1000;
+  if (Math.abs(ntsc - Math.round(ntsc)) < 1e-3) return `${Math.round(ntsc) * 1000}/1001`;
+  return `${Math.round(fps * 1000)}/1000`;
+}
+
+/**
+ * Describes an RFC 4175 stream so FFmpeg (libavformat rtpdec_rfc4175: sampling, width, height, depth,
+ * colorimetry, exactframerate) and GStreamer (rtpvrawdepay caps) can receive it.
+ */
+export function buildSdp(options: SdpOptions): string {
+  const { geometry: g, host, port } = options;
+  validateGeometry(g, 'geometry');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`--port: ${port} must be an integer from 1 to 65535`);
+  }
+  if (host.trim() === '' || /\s/.test(host)) throw new UsageError(`--host: '${host}' is not an address`);
+  const pt = options.payloadType ?? DEFAULT_PAYLOAD_TYPE;
+  if (!Number.isInteger(pt) || pt < 0 || pt > 127) {
+    throw new UsageError(`--payload-type: ${pt} must be an integer from 0 to 127`);
+  }
+  const fps = options.fps;
+  if (fps !== undefined && !(Number.isFinite(fps) && fps > 0)) {
+    throw new UsageError(`--fps: ${fps} must be a positive number`);
+  }
+  const params = [
+    `sampling=${SAMPLING[g.format]}`,
+    `width=${g.width}`,
+    `height=${g.height}`,
+    `depth=${DEPTH}`,
+    'colorimetry=BT601-5',
+  ];
+  if (fps !== undefined) params.push(`exactframerate=${exactFrameRate(fps)}`);
+  const ipVer = ipVersion(host);
+  const session: SessionDescription = {
+    version: 0,
+    origin: { username: '-', sessionId: 0, sessionVersion: 0, netType: 'IN', ipVer, address: host },
+    name: 'framewire',
+    connection: { version: ipVer, ip: host },
+    timing: { start: 0, stop: 0 },
+    media: [
+      {
+        type: 'video',
+        port,
+        protocol: 'RTP/AVP',
+        payloads: String(pt),
+        rtp: [{ payload: pt, codec: 'raw', rate: VIDEO_CLOCK_HZ }],
+        fmtp: [{ payload: pt, config: params.join('; ') }],
+        ...(fps !== undefined ? { framerate: Number(fps.toFixed(3)) } : {}),
+        ...(options.ssrc !== undefined
+          ? { ssrcs: [{ id: options.ssrc, attribute: 'cname', value: 'framewire' }] }
+          : {}),
+      },
+    ],
+  };
+  return write(session);
+}
+
+/** fmtp parameters, tolerant of the spacing variations senders use ("a=b;c=d", "a=b; c=d"). */
+function fmtpParams(config: string): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const part of config.split(';')) {
+    const eq = part.indexOf('=');
+    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
+    if (key !== '') params.set(key, eq < 0 ? '' : part.slice(eq + 1).trim());
+  }
+  return params;
+}
+
+function dimension(params: Map<string, string>, key: string, field: string): number {
+  const text = params.get(key);
+  if (text === undefined) throw new UsageError(`${field}: the raw video fmtp has no ${key}`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_DIMENSION) {
+    throw new UsageError(`${field}: fmtp ${key}=${text} must be an integer from 1 to ${MAX_DIMENSION}`);
+  }
+  return Number(text);
+}
+
+function frameRate(params: Map<string, string>, framerate: unknown): number | undefined {
+  const exact = params.get('exactframerate');
+  const m = exact === undefined ? null : /^(\d+)(?:\/(\d+))?$/.exec(exact);
+  if (m) {
+    const rate = Number(m[1]) / Number(m[2] ?? 1);
+    if (Number.isFinite(rate) && rate > 0) return rate;
+  }
+  const n = Number(framerate);
+  return framerate !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** Reads the first RFC 4175 raw video stream of an SDP; `field` names where the text came from. */
+export function parseSdp(text: string, field = '--sdp'): SdpStream {
+  const sdp = parse(text);
+  const media = (sdp.media ?? []).find((m) => m.type === 'video');
+  if (media === undefined) throw new UsageError(`${field}: no video m-line (m=video PORT RTP/AVP PT)`);
+  if (!/^RTP\/AVP/.test(String(media.protocol))) {
+    throw new UsageError(`${field}: video m-line protocol is '${media.protocol}', expected RTP/AVP`);
+  }
+  const port = Number(media.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`${field}: video m-line port ${media.port} must be from 1 to 65535`);
+  }
+  const rtpmap = (media.rtp ?? []).find((r) => r.codec.toLowerCase() === 'raw' && r.rate === VIDEO_CLOCK_HZ);
+  if (rtpmap === undefined) {
+    throw new UsageError(`${field}: no raw video rtpmap in the video m-line (a=rtpmap:PT raw/90000)`);
+  }
+  const pt = rtpmap.payload;
+  const fmtp = (media.fmtp ?? []).find((f) => f.payload === pt);
+  if (fmtp === undefined) throw new UsageError(`${field}: no a=fmtp:${pt} describing the raw video`);
+  const params = fmtpParams(fmtp.config);
+  const sampling = params.get('sampling');
+  const format = (Object.keys(SAMPLING) as PixelFormat[]).find((f) => SAMPLING[f] === sampling);
+  if (format === undefined) {
+    throw new UsageError(
+      `${field}: sampling '${sampling ?? ''}' is not supported (one of ${Object.values(SAMPLING).join(', ')})`,
+    );
+  }
+  const depth = params.get('depth');
+  if (depth !== String(DEPTH)) {
+    throw new UsageError(`${field}: depth '${depth ?? ''}' is not supported (only ${DEPTH})`);
+  }
+  if (params.has('interlace')) throw new UsageError(`${field}: interlaced video is not supported`);
+  const geometry = validateGeometry(
+    { width: dimension(params, 'width', field), height: dimension(params, 'height', field), format },
+    field,
+  );
+  const address = media.connection?.ip ?? sdp.connection?.ip;
+  if (address === undefined || address === '') {
+    throw new UsageError(`${field}: no connection address (c=IN IP4 ADDRESS)`);
+  }
+  const fps = frameRate(params, media.framerate);
+  return {
+    geometry,
+    host: address.split('/')[0]!,
+    port,
+    payloadType: pt,
+    ...(fps !== undefined ? { fps } : {}),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Loss and duplicate accounting over 32-bit extended sequence numbers, after RFC 3550 appendix A.3:
+ * lost = expected - received, where a sliding bitmap of recent numbers keeps duplicates from counting as
+ * received. Numbers too far from the highest seen (a restarted sender or a forged packet) are implausible
+ * until two arrive in a row, which resynchronises, as A.3 does.
+ */
+
+export const SEQ_NEW = 0;
+export const SEQ_DUPLICATE = 1;
+export const SEQ_IMPLAUSIBLE = 2;
+export type SeqVerdict = typeof SEQ_NEW | typeof SEQ_DUPLICATE | typeof SEQ_IMPLAUSIBLE;
+
+/** Numbers remembered for duplicate detection: several 1080p frames (about 4,500 packets each) of reordering. */
+export const SEQUENCE_WINDOW = 1 << 16;
+/** Largest forward jump taken as loss rather than a restart: minutes of 1080p packets at 30 fps. */
+export const MAX_DROPOUT = 1 << 22;
+
+export class SequenceTracker {
+  private started = false;
+  /** Unwrapped (beyond 32 bits) lowest and highest numbers seen. */
+  private base = 0;
+  private max = 0;
+  private received = 0;
+  /** Loss counted before the last resynchronisation. */
+  private carriedLost = 0;
+  private probation = -1;
+  private readonly seen = new Uint32Array(SEQUENCE_WINDOW / 32);
+
+  get lost(): number {
+    return this.carriedLost + this.currentLost();
+  }
+
+  /** Forgets the stream (a new SSRC), keeping the loss counted so far. */
+  reset(): void {
+    this.carriedLost += this.currentLost();
+    this.started = false;
+    this.probation = -1;
+  }
+
+  accept(seq: number): SeqVerdict {
+    if (!this.started) {
+      this.start(seq);
+      return SEQ_NEW;
+    }
+    const delta = (seq - this.max) | 0;
+    if (delta > 0 && delta < MAX_DROPOUT) {
+      // The window slides forward: forget what the bits of the numbers entering it said a lap ago.
+      if (delta >= SEQUENCE_WINDOW) this.seen.fill(0);
+      else for (let s = this.max + 1; s < this.max + delta; s++) this.unmark(s);
+      this.max += delta;
+      this.mark(this.max);
+      this.received++;
+      return SEQ_NEW;
+    }
+    if (delta <= 0 && -delta < SEQUENCE_WINDOW) {
+      const s = this.max + delta;
+      if (s < this.base) {
+        // Older than the first packet we saw (it overtook this one): the stream began earlier.
+        this.base = s;
+      } else if (this.isMarked(s)) {
+        return SEQ_DUPLICATE;
+      }
+      this.mark(s);
+      this.received++;
+      return SEQ_NEW;
+    }
+    return this.implausible(seq);
+  }
+
+  private implausible(seq: number): SeqVerdict {
+    if (seq === this.probation) {
+      this.reset();
+      this.start(seq);
+      return SEQ_NEW;
+    }
+    this.probation = (seq + 1) >>> 0;
+    return SEQ_IMPLAUSIBLE;
+  }
+
+  private start(seq: number): void {
+    this.started = true;
+    this.seen.fill(0);
+    this.base = seq;
+    this.max = seq;
+    this.received = 1;
+    this.probation = -1;
+    this.mark(seq);
+  }
+
+  private currentLost(): number {
+    return this.started ? Math.max(0, this.max - this.base + 1 - this.received) : 0;
+  }
+
+  private mark(s: number): void {
+    const i = s % SEQUENCE_WINDOW;
+    this.seen[i >>> 5]! |= 1 << (i & 31);
+  }
+
+  private unmark(s: number): void {
+    const i = s % SEQUENCE_WINDOW;
+    this.seen[i >>> 5]! &= ~(1 << (i & 31));
+  }
+
+  private isMarked(s: number): boolean {
+    const i = s % SEQUENCE_WINDOW;
+    return (this.seen[i >>> 5]! & (1 << (i & 31))) !== 0;
+  }
+}
