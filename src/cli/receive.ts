@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
+import { processUsage } from '../process-usage.js';
 import { parseSdp } from '../rtp/sdp.js';
 import type { Sink } from '../sinks/sink.js';
 import { createSink } from '../sinks/spec.js';
@@ -87,7 +88,7 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const report = await receiver.done;
   removeInterrupt();
   stopStatus();
-  if (opts.report) await writeFile(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...report, usage: processUsage() }, null, 2)}\n`);
   process.stderr.write(summary(report));
   return 0;
 }

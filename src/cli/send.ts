@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
+import { processUsage } from '../process-usage.js';
 import { buildSdp } from '../rtp/sdp.js';
 import { createSource } from '../sources/spec.js';
 import { parseEndpoint, formatEndpoint } from '../transport/endpoint.js';
@@ -25,7 +26,8 @@ export function sendCommand(): Command {
     .option('--sdp <file>', 'write an SDP describing the stream (for ffmpeg/GStreamer receivers)')
     .option('--ssrc <n>', 'fixed RTP SSRC (random by default)', parseSsrc)
     .option('--stamp', 'stamp frames from sources that are sent verbatim (png)')
-    .option('--seed <n>', 'seed for random sources (pattern:noise)', positiveInt('--seed'));
+    .option('--seed <n>', 'seed for random sources (pattern:noise)', positiveInt('--seed'))
+    .option('--report <file>', 'write the sender stats as JSON');
   return withExitCode(command, async (opts: SendFlags) => runSend(opts));
 }
 
@@ -43,6 +45,7 @@ interface SendFlags {
   ssrc?: number;
   stamp?: boolean;
   seed?: number;
+  report?: string;
 }
 
 async function runSend(opts: SendFlags): Promise<number> {
@@ -86,6 +89,7 @@ async function runSend(opts: SendFlags): Promise<number> {
   try {
     const stats = await sender.run();
     stopStatus();
+    if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`);
     process.stderr.write(
       `framewire send: ${stats.framesSent} frames, ${stats.packetsSent} packets in ${stats.durationSec.toFixed(2)} s ` +
       `(${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, ${stats.sendErrors} send errors)\n`,
