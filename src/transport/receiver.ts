@@ -24,6 +24,8 @@ export interface ReceiverOptions {
   signal?: AbortSignal;
   /** Told about every frame leaving reassembly (the same record the report lists). */
   onFrame?: (record: FrameRecord) => void;
+  /** Shown every datagram before reassembly (unparsed, hostile), e.g. so a harness can map lost sequence runs. */
+  onDatagram?: (datagram: Buffer) => void;
 }
 
 /** One frame seen by the receiver. */
@@ -107,6 +109,7 @@ export class Receiver {
   static async open(options: ReceiverOptions): Promise<Receiver> {
     const receiver = new Receiver(options);
     await receiver.listen();
+    for (const sink of receiver.sinks) sink.attach?.(receiver);
     return receiver;
   }
 
@@ -146,6 +149,7 @@ export class Receiver {
     const t = nowUs();
     if (this.firstPacketUs === 0) this.firstPacketUs = t;
     this.lastPacketUs = t;
+    this.options.onDatagram?.(datagram);
     this.depacketizer.push(datagram, t);
   };
 

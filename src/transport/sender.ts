@@ -18,6 +18,8 @@ export interface SenderOptions {
   /** Stop after this many seconds. */
   durationSec?: number;
   ssrc?: number;
+  /** First RTP sequence number (random when absent); a harness that tracks packet loss sets it. */
+  initialSequence?: number;
   signal?: AbortSignal;
   /** Told about each frame once all its packets left, e.g. so a harness can map RTP timestamps to frames. */
   onFrameSent?: (frame: SentFrame) => void;
@@ -69,7 +71,9 @@ export class Sender {
 
   /** Validates the wire settings (a usage error names the flag) before opening the socket. */
   static async open(source: Source, options: SenderOptions): Promise<Sender> {
-    const packetizer = createPacketizer(options.wire, source.geometry, { mtu: options.mtu, ssrc: options.ssrc });
+    const packetizer = createPacketizer(options.wire, source.geometry, {
+      mtu: options.mtu, ssrc: options.ssrc, initialSequence: options.initialSequence,
+    });
     return new Sender(packetizer, await connectSocket(options.to), source, options);
   }
 

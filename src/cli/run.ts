@@ -1,0 +1,105 @@
+import cliProgress from 'cli-progress';
+import { Command } from 'commander';
+import type { ExpectationResult } from '../harness/expectations.js';
+import type { ScenarioReport } from '../harness/report.js';
+import { writeReports } from '../harness/report-files.js';
+import { runScenario } from '../harness/run-scenario.js';
+import { DEFAULT_SCENARIO, loadScenario, parseScenario } from '../harness/scenario.js';
+import { MAX_SEED } from '../netsim/rng.js';
+import { UsageError } from '../usage-error.js';
+import { withExitCode } from './command.js';
+
+export function runCommand(): Command {
+  const command = new Command('run')
+    .description('run a scenario (sender -> netsim -> receiver over loopback) and check its expectations; ' +
+      'with no file, a built-in one: pattern:ball through a lossy link')
+    .argument('[scenario]', 'scenario JSON file')
+    .option('--seed <n>', 'network seed (overrides the scenario\'s network.seed)', parseSeed)
+    .option('--report <file>', 'write the JSON report')
+    .option('--junit <file>', 'write JUnit XML, one testcase per expectation')
+    .option('--html <file>', 'write a self-contained HTML report with charts')
+    .option('--out <dir>', 'write report.json, junit.xml and report.html into DIR');
+  return withExitCode(command, async (file: string | undefined, opts: RunFlags) => runRun(file, opts));
+}
+
+interface RunFlags {
+  seed?: number;
+  report?: string;
+  junit?: string;
+  html?: string;
+  out?: string;
+}
+
+function parseSeed(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n > MAX_SEED) {
+    throw new UsageError(`--seed: '${text}' must be a whole number from 0 to ${MAX_SEED}`);
+  }
+  return n;
+}
+
+/** A progress bar on a terminal; nothing when stderr is a pipe or a file (CI logs stay clean). */
+function progressBar(total: number): { update(sent: number): void; stop(): void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'framewire run [{bar}] {value}/{total} frames', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return { update: (sent) => bar.update(sent), stop: () => bar.stop() };
+}
+
+function show(v: number | undefined): string {
+  return v === undefined ? 'not measured' : String(v);
+}
+
+function summaryTable(r: ScenarioReport): string {
+  const rows: Array<[string, string]> = [
+    ['frames sent', String(r.framesSent)],
+    ['complete', `${r.framesComplete} (deliveredRatio ${r.deliveredRatio})`],
+    ['incomplete', String(r.framesIncomplete)],
+    ['corrupt', String(r.framesCorrupt)],
+    ['never seen', String(r.framesNeverSeen)],
+    ['duplicate / out of order', `${r.framesDuplicate} / ${r.framesOutOfOrder}`],
+    ['fps delivered / sent', `${r.fps} / ${r.fpsSent}`],
+    ['latency p50/p95/p99/max ms',
+      `${show(r.latencyP50Ms)} / ${show(r.latencyP95Ms)} / ${show(r.latencyP99Ms)} / ${show(r.latencyMaxMs)}`],
+    ['jitter ms', show(r.jitterMs)],
+    ['packets sent / lost', `${r.packetsSent} / ${r.packetsLost} (${r.packetLossPct}%)`],
+    ['loss bursts (length: count)', Object.entries(r.lossBursts).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'],
+    ['throughput Mbit/s', String(r.throughputMbps)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}\n`).join('');
+}
+
+function expectationLine(e: ExpectationResult): string {
+  return `  ${e.passed ? 'PASS' : 'FAIL'}  ${e.metric} ${e.expected}${e.implicit ? ' (implicit)' : ''}: measured ${show(e.measured)}\n`;
+}
+
+async function runRun(file: string | undefined, opts: RunFlags): Promise<number> {
+  // Validate everything before any socket opens, so a bad file exits 2 at once.
+  const scenario = file === undefined ? parseScenario(DEFAULT_SCENARIO) : await loadScenario(file);
+  const bar = progressBar(scenario.frames);
+  let report: ScenarioReport;
+  try {
+    report = await runScenario(scenario, { seed: opts.seed, onProgress: (p) => bar.update(p.framesSent) });
+  } finally {
+    bar.stop();
+  }
+  const out = process.stdout;
+  out.write(`framewire run: ${report.name}\n`);
+  out.write(`seed ${report.seed} (repeat with --seed ${report.seed})\n`);
+  out.write(summaryTable(report));
+  if (report.network.lostOnHost > 0) {
+    out.write(`warning: this machine lost ${report.network.lostOnHost} packets the simulator forwarded; ` +
+      'the delivery map will not repeat for this seed\n');
+  }
+  out.write('expectations:\n');
+  for (const e of report.expectations) out.write(expectationLine(e));
+  const written = await writeReports(report, { dir: opts.out, json: opts.report, junit: opts.junit, html: opts.html });
+  for (const path of written) out.write(`wrote ${path}\n`);
+  const failed = report.expectations.filter((e) => !e.passed).map((e) => e.metric);
+  out.write(report.passed ? 'PASS\n' : `FAIL: ${failed.join(', ')}\n`);
+  return report.passed ? 0 : 1;
+}

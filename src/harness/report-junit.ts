@@ -1,0 +1,45 @@
+import type { ExpectationResult } from './expectations.js';
+import type { ScenarioReport } from './report.js';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+export function escapeXml(text: string): string {
+  // Characters XML 1.0 cannot carry at all are dropped rather than escaped.
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+function measuredText(e: ExpectationResult): string {
+  return e.measured === undefined ? 'not measured' : String(e.measured);
+}
+
+function testcase(e: ExpectationResult, suite: string): string {
+  const name = escapeXml(`${e.metric} ${e.expected}${e.implicit ? ' (implicit)' : ''}`);
+  const open = `    <testcase classname="${escapeXml(suite)}" name="${name}" time="0">`;
+  if (e.passed) return `${open}<system-out>${escapeXml(`measured ${measuredText(e)}`)}</system-out></testcase>`;
+  const message = escapeXml(`${e.metric} was ${measuredText(e)}, expected ${e.expected}`);
+  return `${open}\n      <failure message="${message}" type="expectation">${message}</failure>\n    </testcase>`;
+}
+
+/** JUnit XML with one testcase per expectation, so any CI lists them; the suite is the scenario. */
+export function toJunitXml(report: ScenarioReport): string {
+  const suite = `framewire.${report.name}`;
+  const failures = report.expectations.filter((e) => !e.passed).length;
+  const properties = [
+    ['seed', String(report.seed)],
+    ['deliveredRatio', String(report.deliveredRatio)],
+    ['framesSent', String(report.framesSent)],
+  ].map(([k, v]) => `      <property name="${k}" value="${escapeXml(v!)}"/>`);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="framewire" tests="${report.expectations.length}" failures="${failures}" time="${report.durationSec}">`,
+    `  <testsuite name="${escapeXml(suite)}" tests="${report.expectations.length}" failures="${failures}" errors="0" ` +
+      `skipped="0" time="${report.durationSec}" timestamp="${report.startedAt}">`,
+    '    <properties>',
+    ...properties,
+    '    </properties>',
+    ...report.expectations.map((e) => testcase(e, suite)),
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,69 @@
+import type { ChainStats } from '../netsim/chain.js';
+import type { ReceiverReport } from '../transport/receiver.js';
+import type { SenderStats } from '../transport/sender.js';
+import type { ExpectationResult } from './expectations.js';
+import type { FrameOutcome } from './frame-map.js';
+import type { TimeSeries } from './measure.js';
+import type { Metrics } from './metric-list.js';
+import type { SampleFrame } from './sample-sink.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** A change of the network's settings during the run, for marking plots. */
+export interface TimelineMark {
+  /** Seconds after the first packet. */
+  tSec: number;
+  /** The step as written, e.g. "loss=5%, delay=40ms". */
+  label: string;
+}
+
+/** The scenario as it ran, every default filled in, in the file's own terms. */
+export interface ScenarioEcho {
+  name: string;
+  description?: string;
+  source: string;
+  size: string;
+  format: string;
+  fps: number;
+  frames: number;
+  mtu: number;
+  wire: string;
+  network: unknown;
+  sinks: string[];
+  expect: Record<string, string>;
+}
+
+/**
+ * Everything a run measured. The metrics sit at the top level so a test can say
+ * `expect(report.deliveredRatio).to.be.at.least(0.95)`. docs/harness.md documents each field.
+ */
+export interface ScenarioReport extends Metrics {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  name: string;
+  /** The network seed; run again with it to get the same per-frame delivery map. */
+  seed: number;
+  /** Every expectation held, the implicit `framesComplete > 0` included. */
+  passed: boolean;
+  startedAt: string;
+  durationSec: number;
+  scenario: ScenarioEcho;
+  expectations: ExpectationResult[];
+  /** Loss run length (packets) -> number of runs of exactly that length. */
+  lossBursts: Record<string, number>;
+  timeSeries: TimeSeries;
+  timeline: TimelineMark[];
+  /** Receiver records that matched no sent frame. */
+  framesUnmatched: number;
+  network: {
+    forward: Omit<ChainStats, 'delayUs' | 'latenessUs'>;
+    socketErrors: number;
+    /** Packets lost that the simulator did not drop: the machine lost them, and the run is not repeatable. */
+    lostOnHost: number;
+  };
+  sender: SenderStats;
+  receiver: Omit<ReceiverReport, 'frames' | 'latencyMs' | 'fps'>;
+  /** One record per frame sent, in sending order. */
+  frames: FrameOutcome[];
+  /** A few received frames as PNG data URIs, for the HTML page (left out of the JSON report). */
+  samples: SampleFrame[];
+}

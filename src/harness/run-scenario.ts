@@ -1,0 +1,219 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { frameBytes } from '../frame.js';
+import type { ChainStats } from '../netsim/chain.js';
+import type { ImpairmentSettings, NetworkConfig } from '../netsim/config.js';
+import { startRelay, type Relay } from '../netsim/relay.js';
+import { randomSeed } from '../netsim/rng.js';
+import type { Sink } from '../sinks/sink.js';
+import { createSink } from '../sinks/spec.js';
+import type { Source } from '../sources/source.js';
+import { createSource } from '../sources/spec.js';
+import { stampRows } from '../stamp.js';
+import { Receiver } from '../transport/receiver.js';
+import { Sender, type SentFrame } from '../transport/sender.js';
+import { UsageError } from '../usage-error.js';
+import { evaluateExpectations, formatCondition } from './expectations.js';
+import { buildFrameMap, type FrameMap } from './frame-map.js';
+import { measure } from './measure.js';
+import { analyzeLoss, ReceivedPackets, RtpSequenceTap } from './packet-log.js';
+import { REPORT_SCHEMA_VERSION, type ScenarioEcho, type ScenarioReport, type TimelineMark } from './report.js';
+import { writeReports } from './report-files.js';
+import { SampleSink } from './sample-sink.js';
+import { isScenario, parseScenario, type Scenario } from './scenario.js';
+
+export interface RunProgress {
+  framesSent: number;
+  framesTotal: number;
+}
+
+export interface RunOptions {
+  /** Network seed; overrides the scenario's `network.seed`. Random when neither is given (see report.seed). */
+  seed?: number;
+  /** Directory to write report.json, junit.xml and report.html into. */
+  out?: string;
+  /** Told after each frame is sent. */
+  onProgress?: (progress: RunProgress) => void;
+}
+
+/** Our own stream identity, so the packet tap can tell its packets from anything else arriving. */
+const SSRC = 0x66776972;
+const INITIAL_SEQUENCE = 0;
+/** Time allowed beyond the slowest packet's delay for datagrams to cross loopback and be read. */
+const STRAGGLER_MARGIN_MS = 300;
+/** After the relay holds nothing more, time for the receiver to read what was just forwarded. */
+const SETTLE_MS = 50;
+const POLL_MS = 10;
+
+/** The longest a forwarded packet can be held by any settings the run may use, in ms. */
+export function stragglerLimitMs(network: NetworkConfig): number {
+  const all: ImpairmentSettings[] = [network.settings, ...network.timeline.map((s) => s.settings)];
+  let worstUs = 0;
+  for (const s of all) {
+    // Normal jitter is unbounded; four standard deviations cover all but 1 in 30,000 packets.
+    const jitterUs = s.distribution === 'normal' ? 4 * s.jitterUs : s.jitterUs;
+    const queueUs = s.rateBitsPerSec > 0 ? (s.queueBytes * 8 * 1e6) / s.rateBitsPerSec : 0;
+    worstUs = Math.max(worstUs, s.delayUs + jitterUs + queueUs);
+  }
+  return worstUs / 1000 + STRAGGLER_MARGIN_MS;
+}
+
+/** Waits until the relay holds no packet (or the longest possible delay has passed), then a moment more. */
+async function settle(relay: Relay, limitMs: number): Promise<void> {
+  const deadline = performance.now() + limitMs;
+  while (performance.now() < deadline) {
+    const f = relay.stats.forward;
+    const held = f.received - f.discarded - f.dropped.loss - f.dropped.queue - f.dropped.dropList + f.duplicated - f.forwarded;
+    if (held <= 0) break;
+    await sleep(POLL_MS);
+  }
+  await sleep(SETTLE_MS);
+}
+
+/** Runs `work`, renaming a usage error's leading flag (`--size:`) to the scenario field it came from. */
+async function asField<T>(work: () => Promise<T>, renames: Record<string, string>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const m = /^([^:]+):\s/.exec(err.message);
+    const field = m ? renames[m[1]!] : undefined;
+    if (!m || field === undefined) throw err;
+    throw new UsageError(`${field}: ${err.message.slice(m[0].length)}`);
+  }
+}
+
+function echo(s: Scenario): ScenarioEcho {
+  return {
+    name: s.name,
+    ...(s.description !== undefined ? { description: s.description } : {}),
+    source: s.source,
+    size: `${s.geometry.width}x${s.geometry.height}`,
+    format: s.geometry.format,
+    fps: s.fps,
+    frames: s.frames,
+    mtu: s.mtu,
+    wire: s.wire,
+    network: s.networkInput,
+    sinks: s.sinks,
+    expect: Object.fromEntries(s.expect.map((e) => [e.metric, formatCondition(e)])),
+  };
+}
+
+function timelineMarks(s: Scenario): TimelineMark[] {
+  const written = (s.networkInput as { timeline?: Array<Record<string, unknown>> }).timeline ?? [];
+  return s.network.timeline.map((step, i) => ({
+    tSec: step.atUs / 1e6,
+    label: Object.entries(written[i] ?? {})
+      .filter(([k]) => k !== 'at')
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', '),
+  }));
+}
+
+/**
+ * Packets lost beyond those the simulator dropped: the machine itself lost them (a full socket buffer). Non-zero
+ * means the run's delivery map is not repeatable, so reports show it.
+ */
+function lostOnHost(packetsLost: number, forward: Pick<ChainStats, 'dropped' | 'discarded'>): number {
+  const { loss, queue, dropList } = forward.dropped;
+  return Math.max(0, packetsLost - loss - queue - dropList - forward.discarded);
+}
+
+/** On the raw wire a frame is one datagram: the packets that arrived are the frames that were seen. */
+function rawPacketsSeen(map: FrameMap): ReceivedPackets {
+  const seen = new ReceivedPackets();
+  map.frames.forEach((o, i) => {
+    if (o.fate !== 'never-seen') seen.mark(i);
+  });
+  return seen;
+}
+
+async function openSinks(specs: readonly string[]): Promise<Sink[]> {
+  const sinks: Sink[] = [];
+  for (const [i, spec] of specs.entries()) sinks.push(await asField(() => createSink(spec), { '--sink': `sinks[${i}]` }));
+  return sinks;
+}
+
+/**
+ * Runs a scenario: source -> Sender -> netsim relay -> Receiver -> sinks over real loopback sockets in this
+ * process, then measures what the receiver assembled and checks the expectations. `scenario` is a parsed
+ * {@link Scenario} or the JSON of a scenario file (validated here; a UsageError names the bad field).
+ */
+export async function runScenario(scenario: unknown, options: RunOptions = {}): Promise<ScenarioReport> {
+  const s = isScenario(scenario) ? scenario : parseScenario(scenario);
+  const seed = options.seed ?? s.network.seed ?? randomSeed();
+  const geometry = s.geometry;
+  const stamped = stampRows(geometry) > 0;
+  const source: Source = await asField(
+    () => createSource(s.source, { ...geometry, stamp: true, fps: s.fps, seed }),
+    { '--source': 'source', '--size': 'size', '--format': 'format' },
+  );
+  // Stopping the receiver and closing the relay are idempotent, so the finally block may repeat them safely.
+  const cleanups: Array<() => Promise<unknown>> = [() => source.close()];
+  try {
+    const userSinks = await openSinks(s.sinks);
+    const samples = new SampleSink(s.frames);
+    const sent: SentFrame[] = [];
+    let sender: Sender | undefined;
+    const tap = s.wire === 'rtp' ? new RtpSequenceTap(SSRC, INITIAL_SEQUENCE, () => sender?.stats.packetsSent ?? 0) : undefined;
+    const receiver = await Receiver.open({
+      listen: { host: '127.0.0.1', port: 0 },
+      geometry,
+      wire: s.wire,
+      sinks: [samples, ...userSinks],
+      ssrc: tap ? SSRC : undefined,
+      onDatagram: tap?.observe,
+    });
+    cleanups.push(async () => { receiver.stop(); await receiver.done; });
+    const relay = await startRelay({ listen: { host: '127.0.0.1', port: 0 }, to: receiver.address, network: s.network, seed });
+    cleanups.push(() => relay.close());
+    sender = await asField(
+      () => Sender.open(source, {
+        to: relay.address, wire: s.wire, mtu: s.mtu, fps: s.fps, frames: s.frames, ssrc: SSRC,
+        initialSequence: INITIAL_SEQUENCE,
+        onFrameSent: (frame) => {
+          sent.push(frame);
+          options.onProgress?.({ framesSent: sent.length, framesTotal: s.frames });
+        },
+      }),
+      { '--mtu': 'mtu', '--wire raw': 'wire', geometry: 'size' },
+    );
+    const startedAt = new Date();
+    const senderStats = await sender.run();
+    await settle(relay, stragglerLimitMs(s.network));
+    receiver.stop();
+    const received = await receiver.done;
+    const relayStats = await relay.close();
+
+    const map = buildFrameMap({ sent, records: received.frames, frameBytes: frameBytes(geometry), stamped });
+    const loss = analyzeLoss(tap ? tap.received : rawPacketsSeen(map), senderStats.packetsSent);
+    const measured = measure({ map, sent, loss, fps: s.fps, receiver: received });
+    const expectations = evaluateExpectations(s.expect, measured.metrics);
+    const { frames: _records, latencyMs: _latency, fps: _fps, ...receiverTotals } = received;
+    const { delayUs: _delay, latenessUs: _lateness, ...forward } = relayStats.forward;
+    const report: ScenarioReport = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      name: s.name,
+      seed: relay.seed,
+      passed: expectations.every((e) => e.passed),
+      startedAt: startedAt.toISOString(),
+      durationSec: (Date.now() - startedAt.getTime()) / 1000,
+      ...measured.metrics,
+      scenario: echo(s),
+      expectations,
+      lossBursts: loss.bursts,
+      timeSeries: measured.timeSeries,
+      timeline: timelineMarks(s),
+      framesUnmatched: map.unmatched,
+      network: { forward, socketErrors: relayStats.socketErrors, lostOnHost: lostOnHost(loss.packetsLost, forward) },
+      sender: senderStats,
+      receiver: receiverTotals,
+      frames: map.frames,
+      samples: await samples.encode(),
+    };
+    if (options.out !== undefined) await writeReports(report, { dir: options.out });
+    return report;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
