@@ -86,16 +86,17 @@ async function runSend(opts: SendFlags): Promise<number> {
     return line;
   });
   const removeInterrupt = onInterrupt(() => abort.abort());
-  try {
-    const stats = await sender.run();
-    stopStatus();
-    if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`);
-    process.stderr.write(
-      `framewire send: ${stats.framesSent} frames, ${stats.packetsSent} packets in ${stats.durationSec.toFixed(2)} s ` +
-      `(${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, ${stats.sendErrors} send errors)\n`,
-    );
-    return 0;
-  } finally {
-    removeInterrupt();
-  }
+  let failure: unknown;
+  await sender.run().catch((err: unknown) => { failure = err; });
+  removeInterrupt();
+  stopStatus();
+  // A source that fails mid-run (camera unplugged) still gets its frames counted and reported.
+  const stats = sender.snapshot();
+  if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`);
+  process.stderr.write(
+    `framewire send: ${stats.framesSent} frames, ${stats.packetsSent} packets in ${stats.durationSec.toFixed(2)} s ` +
+    `(${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, ${stats.sendErrors} send errors)\n`,
+  );
+  if (failure !== undefined) throw failure;
+  return 0;
 }
