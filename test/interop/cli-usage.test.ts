@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import { framewire } from '../support/cli.js';
+
+/** Each bad input must stop the CLI with exit 2 and a one-line message naming what was wrong, before any traffic. */
+describe('cli usage errors', function () {
+  this.timeout(20_000);
+
+  const cases: Array<{ what: string; args: string[]; names: RegExp[] }> = [
+    { what: 'a 0x0 size', args: ['send', '--size', '0x0'], names: [/--size/, /0x0/] },
+    { what: 'a negative fps', args: ['send', '--fps=-3'], names: [/--fps/, /-3/] },
+    { what: 'a port above 65535', args: ['send', '--to', '127.0.0.1:99999'], names: [/--to/, /99999/] },
+    { what: 'an unknown source kind', args: ['send', '--source', 'bogus:x'], names: [/--source/, /bogus/] },
+    {
+      what: 'an MTU too small for one pixel group with its headers',
+      args: ['send', '--mtu', '50'],
+      names: [/--mtu/, /50/],
+    },
+    {
+      what: 'a PNG path that does not exist',
+      args: ['send', '--source', 'png:/nonexistent/framewire/picture.png'],
+      names: [/--source/, /\/nonexistent\/framewire\/picture\.png/],
+    },
+    { what: 'an unknown flag', args: ['send', '--bogus'], names: [/--bogus/] },
+    { what: 'a listen port above 65535', args: ['receive', '--listen', '127.0.0.1:99999'], names: [/--listen/, /99999/] },
+    { what: 'an unknown sink kind', args: ['receive', '--sink', 'bogus:x'], names: [/--sink/, /bogus/] },
+  ];
+
+  for (const { what, args, names } of cases) {
+    it(`exits 2 on ${what}: framewire ${args.join(' ')}`, async () => {
+      const result = await framewire([...args, '--frames', '1']);
+
+      expect(result.code, result.stderr).to.equal(2);
+      for (const name of names) expect(result.stderr).to.match(name);
+      expect(result.stderr, 'a usage message, not a stack trace').to.not.match(/\n\s+at /);
+      expect(result.stdout).to.equal('');
+    });
+  }
+});

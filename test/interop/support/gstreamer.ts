@@ -1,0 +1,43 @@
+import type { FrameGeometry } from '../../../src/frame.js';
+import { startPeer, type Peer } from './peers.js';
+
+/** GStreamer's name for a framewire pixel format, in video/x-raw caps and RFC 4175 `sampling`. */
+const GST_FORMAT: Record<FrameGeometry['format'], { raw: string; sampling: string }> = {
+  rgb24: { raw: 'RGB', sampling: 'RGB' },
+  uyvy: { raw: 'UYVY', sampling: 'YCbCr-4:2:2' },
+};
+
+export function rawCaps(g: FrameGeometry, fps?: number): string {
+  const rate = fps === undefined ? '' : `,framerate=${fps}/1`;
+  return `video/x-raw,format=${GST_FORMAT[g.format].raw},width=${g.width},height=${g.height}${rate}`;
+}
+
+/** The caps rtpvrawdepay needs on a bare udpsrc: what an SDP would otherwise tell it. */
+export function rtpRawCaps(g: FrameGeometry): string {
+  return `application/x-rtp,media=(string)video,clock-rate=(int)90000,encoding-name=(string)RAW,` +
+    `sampling=(string)${GST_FORMAT[g.format].sampling},depth=(string)8,width=(string)${g.width},` +
+    `height=(string)${g.height},colorimetry=(string)BT601-5,payload=(int)96`;
+}
+
+/** Runs `gst-launch-1.0 -e PIPELINE` (elements separated by '!' tokens). */
+export function startGst(...elements: string[][]): Peer {
+  const args = ['-q', '-e'];
+  elements.forEach((element, i) => {
+    if (i > 0) args.push('!');
+    args.push(...element);
+  });
+  return startPeer('gst-launch-1.0', args);
+}
+
+/**
+ * The tail of a receiving pipeline: depayload RFC 4175, keep `frames` frames, write them back to back to `file`.
+ * identity ends the stream on the buffer after the last one wanted, so the pipeline exits by itself.
+ */
+export function depayToFile(g: FrameGeometry, frames: number, file: string): string[][] {
+  return [
+    ['rtpvrawdepay'],
+    [rawCaps(g)],
+    ['identity', `eos-after=${frames + 1}`],
+    ['filesink', `location=${file}`],
+  ];
+}
