@@ -11,6 +11,13 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
                            # GStreamer peers for interop tests and the speed comparison
   ffmpeg                   # FFmpeg peer, and the v4l2/lavfi streaming sources
+  fswebcam                 # webcam source (through node-webcam); its TEST device gives colour bars without a camera
+  libsdl2-dev              # SDL2 headers and library: npm install builds the sdl display sink's addon against them
+  g++ make                 # node-gyp's compiler and build tool for that addon
+  xvfb                     # a headless X server, so the display tests open real windows on CI
+  imagemagick              # `import -window`: the display tests screenshot the window to compare with the frame sent
+  xdotool                  # finds windows by title and types keys into them in the display and demo tests
+  chromium                 # headless browser: the harness test renders the HTML report and checks its charts drew
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -20,7 +20,7 @@ export function receiveCommand(): Command {
     .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
     .option('--sdp <file>', 'take port, size and format from an SDP file')
     .option('--wire <wire>', 'rtp (RFC 4175) or raw (one datagram a frame)', parseWire, 'rtp')
-    .option('--sink <spec>', 'null | png:DIR[:every=N] (repeatable)', collect)
+    .option('--sink <spec>', 'null | png:DIR[:every=N] | sdl[:scale=N] (repeatable)', collect)
     .option('--frames <n>', 'end after N complete frames', positiveInt('--frames'))
     .option('--timeout <sec>', 'end after SEC seconds without packets', positiveNumber('--timeout'))
     .option('--partial', 'hand incomplete frames to sinks too')

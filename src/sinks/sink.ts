@@ -24,4 +24,17 @@ export interface Sink {
   close(): Promise<void>;
   /** Frames this sink had to drop because it could not keep up. */
   readonly dropped: number;
+  /**
+   * Called once by the receiver before the first write, for sinks that show live numbers (packet loss is only
+   * known to the receiver) or that can end the run (a window the user closes).
+   */
+  attach?(receiver: ReceiverHandle): void;
+}
+
+/** What a sink may use of the receiver feeding it. */
+export interface ReceiverHandle {
+  /** Live counters since the start. */
+  progress(): { framesComplete: number; framesIncomplete: number; packetsReceived: number; packetsLost: number };
+  /** Ends reception as SIGINT does: sinks are closed and the report is still made. */
+  stop(): void;
 }
