@@ -3,8 +3,12 @@ import { UsageError } from '../usage-error.js';
 import { exitCodeOf } from './command.js';
 import { sendCommand } from './send.js';
 import { receiveCommand } from './receive.js';
+import { runCommand } from './run.js';
+import { devicesCommand } from './devices.js';
+import { netsimCommand } from './netsim.js';
+import { demoCommand } from './demo.js';
 
-const COMMANDS: Array<() => Command> = [sendCommand, receiveCommand];
+const COMMANDS: Array<() => Command> = [sendCommand, receiveCommand, runCommand, devicesCommand, netsimCommand, demoCommand];
 
 /** Runs the CLI; resolves to the process exit code (0 done, 1 runtime failure, 2 usage error). */
 export async function main(argv: string[]): Promise<number> {

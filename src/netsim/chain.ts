@@ -1,0 +1,279 @@
+import { BufferPool } from './buffer-pool.js';
+import type { DirectionConfig, ImpairmentSettings } from './config.js';
+import { FateScratch, type PacketFate } from './fate.js';
+import { Histogram, type Summary } from './histogram.js';
+import { Direction, KeyedRng } from './rng.js';
+import { Scheduler, monotonicUs, type Clock } from './scheduler.js';
+import { CorruptStage, flipBit } from './stages/corrupt.js';
+import { DelayStage } from './stages/delay.js';
+import { DropListStage } from './stages/drop-list.js';
+import { DuplicateStage } from './stages/duplicate.js';
+import { LossStage } from './stages/loss.js';
+import { RateLimitStage } from './stages/rate-limit.js';
+import { ReorderStage } from './stages/reorder.js';
+import type { Stage } from './stages/stage.js';
+
+export interface ChainOptions {
+  seed: number;
+  direction?: Direction;
+  /**
+   * Receives each datagram as it leaves. The buffer may be one the chain reuses once deliver returns, so
+   * deliver must finish with it (send it, copy it) before returning. Must not throw.
+   */
+  deliver: (datagram: Buffer) => void;
+  /** Monotonic clock in microseconds; performance.now() by default. */
+  now?: Clock;
+  /** Called with each packet's fate as it is decided (a fresh object each time). */
+  record?: (fate: PacketFate) => void;
+  /** Fates to apply instead of deciding them, by ordinal (from a trace). Ordinals not in it pass untouched. */
+  replay?: ReadonlyMap<number, PacketFate>;
+}
+
+export interface ChainStats {
+  /** Datagrams pushed in. */
+  received: number;
+  /** Datagrams delivered, duplicates included. */
+  forwarded: number;
+  dropped: { loss: number; queue: number; dropList: number };
+  duplicated: number;
+  corrupted: number;
+  /** Left ahead of a packet that arrived before them (by the reorder stage or by jitter). */
+  reordered: number;
+  /** Datagrams waiting for their time now, duplicates included. */
+  pending: number;
+  /** Still waiting when the chain was closed. */
+  discarded: number;
+  /** Replayed ordinals the trace had no fate for (forwarded untouched). */
+  unreplayed: number;
+  /** Time from push to delivery. */
+  delayUs: Summary;
+  /** How late each delivery was against its scheduled time: the scheduler's own error. */
+  latenessUs: Summary;
+}
+
+export interface ImpairmentChain {
+  /**
+   * Takes one datagram. `owned` = the caller will never touch the buffer again (as with a dgram 'message'
+   * buffer), so the chain may hold or corrupt it in place instead of copying.
+   */
+  push(datagram: Buffer, owned?: boolean): void;
+  readonly stats: ChainStats;
+  /** Datagrams waiting for their time, duplicates included. */
+  readonly pending: number;
+  /** Resolves when nothing is waiting. */
+  drain(): Promise<void>;
+  /** Stops the timers; waiting datagrams are discarded and counted. */
+  close(): void;
+}
+
+interface Held {
+  dueUs: number;
+  seq: number;
+  arrivalUs: number;
+  data: Buffer;
+  pooled: boolean;
+  copies: number;
+}
+
+/** Builds the chain of impairment stages for one direction. */
+export function createImpairmentChain(config: DirectionConfig, options: ChainOptions): ImpairmentChain {
+  return new Chain(config, options);
+}
+
+class Chain implements ImpairmentChain {
+  private readonly now: Clock;
+  private readonly stages: Stage[];
+  private readonly scheduler: Scheduler<Held>;
+  private readonly pool = new BufferPool();
+  private readonly spare: Held[] = [];
+  private readonly fate = new FateScratch();
+  private readonly delays = new Histogram();
+  private readonly lateness = new Histogram();
+  private readonly counts = {
+    received: 0,
+    forwarded: 0,
+    loss: 0,
+    queue: 0,
+    dropList: 0,
+    duplicated: 0,
+    corrupted: 0,
+    reordered: 0,
+    discarded: 0,
+    unreplayed: 0,
+  };
+  private ordinal = 0;
+  private pendingCopies = 0;
+  private firstArrivalUs = -1;
+  private nextStep = 0;
+  /** Latest departure time given to any packet so far: a packet due before it overtakes that packet. */
+  private latestDueUs = -Infinity;
+  private closed = false;
+  private drained: Array<() => void> = [];
+
+  constructor(
+    private readonly config: DirectionConfig,
+    private readonly options: ChainOptions,
+  ) {
+    this.now = options.now ?? monotonicUs;
+    const rng = new KeyedRng(options.seed, options.direction ?? Direction.forward);
+    this.stages = [
+      new DropListStage(config.dropList),
+      new LossStage(rng),
+      new DuplicateStage(rng),
+      new CorruptStage(rng),
+      new ReorderStage(rng),
+      new RateLimitStage(),
+      new DelayStage(rng),
+    ];
+    this.configure(config.settings);
+    this.scheduler = new Scheduler<Held>(this.now, (held, nowUs) => this.release(held, nowUs));
+  }
+
+  get pending(): number {
+    return this.pendingCopies;
+  }
+
+  push(datagram: Buffer, owned = false): void {
+    const c = this.counts;
+    c.received++;
+    if (this.closed) {
+      c.discarded++;
+      return;
+    }
+    const nowUs = this.now();
+    const fate = this.decide(this.ordinal++, datagram.length, nowUs);
+    if (this.options.record) this.options.record(fate.snapshot());
+    if (fate.fate === 'dropped') {
+      if (fate.cause === 'loss') c.loss++;
+      else if (fate.cause === 'queue') c.queue++;
+      else c.dropList++;
+      return;
+    }
+    let data = datagram;
+    let pooled = false;
+    if (fate.corrupted !== null && fate.corrupted < datagram.length * 8) {
+      if (!owned) {
+        data = this.pool.copy(datagram);
+        pooled = true;
+      }
+      flipBit(data, fate.corrupted);
+      c.corrupted++;
+    }
+    const copies = fate.duplicated ? 2 : 1;
+    if (fate.duplicated) c.duplicated++;
+    const dueUs = nowUs + Math.max(0, fate.delayUs);
+    if (dueUs < this.latestDueUs) c.reordered++;
+    else this.latestDueUs = dueUs;
+    if (fate.delayUs <= 0) {
+      this.scheduler.runDue(nowUs);
+      this.send(data, copies, 0, 0);
+      if (pooled) this.pool.release(data);
+      return;
+    }
+    if (!owned && !pooled) {
+      data = this.pool.copy(datagram);
+      pooled = true;
+    }
+    const held = this.spare.pop() ?? { dueUs: 0, seq: 0, arrivalUs: 0, data, pooled, copies };
+    held.dueUs = dueUs;
+    held.arrivalUs = nowUs;
+    held.data = data;
+    held.pooled = pooled;
+    held.copies = copies;
+    this.pendingCopies += copies;
+    this.scheduler.schedule(held);
+  }
+
+  get stats(): ChainStats {
+    const c = this.counts;
+    return {
+      received: c.received,
+      forwarded: c.forwarded,
+      dropped: { loss: c.loss, queue: c.queue, dropList: c.dropList },
+      duplicated: c.duplicated,
+      corrupted: c.corrupted,
+      reordered: c.reordered,
+      pending: this.pendingCopies,
+      discarded: c.discarded,
+      unreplayed: c.unreplayed,
+      delayUs: this.delays.summary(),
+      latenessUs: this.lateness.summary(),
+    };
+  }
+
+  drain(): Promise<void> {
+    if (this.scheduler.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const held of this.scheduler.cancel()) {
+      this.counts.discarded += held.copies;
+      this.pendingCopies -= held.copies;
+      if (held.pooled) this.pool.release(held.data);
+    }
+    this.settle();
+  }
+
+  private configure(settings: ImpairmentSettings): void {
+    for (const stage of this.stages) stage.configure(settings);
+  }
+
+  private decide(ordinal: number, bytes: number, nowUs: number): FateScratch {
+    const fate = this.fate;
+    const replay = this.options.replay;
+    if (replay) {
+      const recorded = replay.get(ordinal);
+      if (recorded) fate.copyFrom(recorded);
+      else {
+        fate.reset(ordinal);
+        this.counts.unreplayed++;
+      }
+      return fate;
+    }
+    this.advanceTimeline(nowUs);
+    fate.reset(ordinal);
+    for (const stage of this.stages) stage.apply(fate, bytes, nowUs);
+    fate.delayUs = Math.round(fate.delayUs);
+    return fate;
+  }
+
+  /** Timeline steps are relative to this direction's first packet and applied as packets arrive. */
+  private advanceTimeline(nowUs: number): void {
+    const timeline = this.config.timeline;
+    if (this.nextStep >= timeline.length) return;
+    if (this.firstArrivalUs < 0) this.firstArrivalUs = nowUs;
+    const elapsed = nowUs - this.firstArrivalUs;
+    while (this.nextStep < timeline.length && timeline[this.nextStep]!.atUs <= elapsed) {
+      this.configure(timeline[this.nextStep++]!.settings);
+    }
+  }
+
+  private release(held: Held, nowUs: number): void {
+    this.pendingCopies -= held.copies;
+    this.send(held.data, held.copies, nowUs - held.arrivalUs, nowUs - held.dueUs);
+    if (held.pooled) this.pool.release(held.data);
+    held.data = EMPTY;
+    this.spare.push(held);
+    if (this.scheduler.size === 0) this.settle();
+  }
+
+  private send(data: Buffer, copies: number, heldUs: number, lateUs: number): void {
+    for (let i = 0; i < copies; i++) {
+      this.counts.forwarded++;
+      this.delays.record(heldUs);
+      this.lateness.record(lateUs);
+      this.options.deliver(data);
+    }
+  }
+
+  private settle(): void {
+    const waiting = this.drained;
+    this.drained = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,177 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseNetworkConfig } from '../../src/netsim/config.js';
+import { startRelay, type Relay } from '../../src/netsim/relay.js';
+import { startFramewire } from '../support/cli.js';
+
+async function udp(): Promise<Socket> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  return s;
+}
+
+function port(s: Socket): number {
+  return s.address().port;
+}
+
+/** Resolves once `check` holds, polling; rejects after `ms`. */
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('e2e: netsim relay over real UDP sockets', function () {
+  this.timeout(30_000);
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  /** client -> relay -> server, and the server echoes every datagram back. */
+  async function echoThrough(network: unknown, record?: string) {
+    const client = await udp();
+    const server = await udp();
+    const serverGot: number[] = [];
+    const clientGot: number[] = [];
+    server.on('message', (msg, rinfo) => {
+      serverGot.push(msg.readUInt32BE(0));
+      server.send(msg, rinfo.port, rinfo.address);
+    });
+    client.on('message', (msg) => clientGot.push(msg.readUInt32BE(0)));
+    const relay: Relay = await startRelay({
+      listen: { host: '127.0.0.1', port: 0 },
+      to: { host: '127.0.0.1', port: port(server) },
+      network: parseNetworkConfig(network),
+      seed: 1234,
+      record,
+    });
+    cleanup.push(() => relay.close(), () => client.close(), () => server.close());
+    return { client, server, relay, serverGot, clientGot };
+  }
+
+  async function sendAll(client: Socket, relay: Relay, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const d = Buffer.alloc(200);
+      d.writeUInt32BE(i, 0);
+      client.send(d, relay.address.port, '127.0.0.1');
+      if (i % 50 === 49) await sleep(2); // stay well inside the socket buffers
+    }
+  }
+
+  it('forwards both ways, impairing only the forward direction by default, and counts it all', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netsim-e2e-'));
+    const trace = join(dir, 'trace.jsonl');
+    const { client, relay, serverGot, clientGot } = await echoThrough({ loss: '30%' }, trace);
+    await sendAll(client, relay, 400);
+    await until(() => relay.stats.forward.received === 400 && clientGot.length === serverGot.length);
+    await sleep(50);
+    const stats = await relay.close();
+    expect(stats.forward.received).to.equal(400);
+    expect(stats.forward.dropped.loss).to.be.within(80, 160);
+    expect(stats.forward.forwarded).to.equal(400 - stats.forward.dropped.loss);
+    expect(serverGot).to.have.length(stats.forward.forwarded);
+    // Every echo came back: the reverse direction is clean.
+    expect(stats.reverse).to.include({ received: serverGot.length, forwarded: serverGot.length });
+    expect(stats.reverse.dropped).to.deep.equal({ loss: 0, queue: 0, dropList: 0 });
+    expect(clientGot.sort((a, b) => a - b)).to.deep.equal([...serverGot].sort((a, b) => a - b));
+    // The trace names exactly the ordinals the server never saw.
+    const lines = (await readFile(trace, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const droppedOrdinals = lines.filter((l) => l.direction === 'forward' && l.fate === 'dropped').map((l) => l.ordinal);
+    const got = new Set(serverGot);
+    expect(droppedOrdinals.length).to.equal(stats.forward.dropped.loss);
+    for (const o of droppedOrdinals) expect(got.has(o)).to.equal(false);
+  });
+
+  it('impairs the reverse direction when the config has a reverse section', async () => {
+    const { client, relay, serverGot, clientGot } = await echoThrough({ reverse: { dropList: [0, 1, 2] } });
+    await sendAll(client, relay, 20);
+    await until(() => serverGot.length === 20 && relay.stats.reverse.received === 20);
+    await until(() => clientGot.length === 17);
+    expect(relay.stats.reverse.dropped.dropList).to.equal(3);
+    expect(relay.stats.forward.forwarded).to.equal(20);
+  });
+
+  it('same seed, same fates over the wire', async () => {
+    const runs: number[][] = [];
+    for (let r = 0; r < 2; r++) {
+      const { client, relay, serverGot } = await echoThrough({ loss: '20%', duplicate: '10%' });
+      await sendAll(client, relay, 300);
+      await until(() => relay.stats.forward.received === 300 && serverGot.length === relay.stats.forward.forwarded);
+      runs.push(serverGot.slice());
+      for (const c of cleanup.splice(0).reverse()) await c();
+    }
+    expect(runs[1]).to.deep.equal(runs[0]);
+  });
+
+  it('framewire netsim: prints the seed, relays, and prints a summary on SIGINT (exit 0)', async () => {
+    const server = await udp();
+    cleanup.push(() => server.close());
+    let got = 0;
+    server.on('message', () => got++);
+    const { child, result } = startFramewire([
+      'netsim', '--listen', '127.0.0.1:0', '--to', `127.0.0.1:${port(server)}`, '--drop', '0,1', '--seed', '42',
+    ]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    await until(() => /relaying 127\.0\.0\.1:(\d+)/.test(stderr), 15_000);
+    expect(stderr).to.contain('netsim: seed 42 (replay with --seed 42)');
+    const relayPort = Number(/relaying 127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+    const client = await udp();
+    cleanup.push(() => client.close());
+    for (let i = 0; i < 10; i++) client.send(Buffer.alloc(64), relayPort, '127.0.0.1');
+    await until(() => got === 8);
+    child.kill('SIGINT');
+    const { code, stderr: all } = await result;
+    expect(code).to.equal(0);
+    expect(all).to.match(/forward: received 10, forwarded 8, dropped 2 \(loss 0, queue 0, drop-list 2\)/);
+  });
+
+  it('framewire netsim: a bad flag exits 2 naming the flag', async () => {
+    const { result } = startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', '--jitter', '5']);
+    const { code, stderr } = await result;
+    expect(code).to.equal(2);
+    expect(stderr).to.contain("--jitter: '5' has no unit (use 5ms or 5s)");
+  });
+
+  it('relays a GStreamer rtpvrawpay stream to a plain socket', async function () {
+    const receiver = await udp();
+    cleanup.push(() => receiver.close());
+    let rtp = 0;
+    let bad = 0;
+    receiver.on('message', (msg) => {
+      // RTP version 2, dynamic payload type, at least the fixed header.
+      if (msg.length > 12 && msg[0]! >> 6 === 2 && (msg[1]! & 0x7f) >= 96) rtp++;
+      else bad++;
+    });
+    const relay = await startRelay({
+      listen: { host: '127.0.0.1', port: 0 },
+      to: { host: '127.0.0.1', port: port(receiver) },
+      network: parseNetworkConfig({ delay: '5ms', jitter: '1ms', reorderOnJitter: false }),
+    });
+    cleanup.push(() => relay.close());
+    const gst = spawn('gst-launch-1.0', [
+      '-q', 'videotestsrc', 'num-buffers=30', '!', 'video/x-raw,format=RGB,width=160,height=120', '!',
+      'rtpvrawpay', '!', 'udpsink', 'host=127.0.0.1', `port=${relay.address.port}`,
+    ], { stdio: 'ignore' });
+    const [code] = await once(gst, 'exit');
+    expect(code).to.equal(0);
+    await until(() => relay.stats.forward.received > 0 && relay.stats.forward.pending === 0);
+    await sleep(50);
+    const stats = relay.stats.forward;
+    // 30 frames of 57,600 bytes at about 1,400 bytes a packet.
+    expect(stats.received).to.be.at.least(30 * 40);
+    expect(stats.forwarded).to.equal(stats.received);
+    expect(rtp).to.equal(stats.forwarded);
+    expect(bad).to.equal(0);
+  });
+});
