@@ -140,7 +140,9 @@ class Chain implements ImpairmentChain {
       c.discarded++;
       return;
     }
-    const nowUs = this.now();
+    // Whole microseconds: stages compute due times from it, and a fraction rounded away later could let a packet
+    // overtake the one before it when FIFO order was asked for.
+    const nowUs = Math.round(this.now());
     const fate = this.decide(this.ordinal++, datagram.length, nowUs);
     if (this.options.record) this.options.record(fate.snapshot());
     if (fate.fate === 'dropped') {

@@ -122,6 +122,13 @@ describe('netsim stages, each alone over 20,000 packets', () => {
     expect(r.stats.reordered).to.equal(0);
   });
 
+  it('reorder-on-jitter false keeps FIFO order when arrivals fall between microseconds', () => {
+    const r = drive({ delay: '40ms', jitter: '30ms', reorderOnJitter: false }, { packets: 5000, gapMs: () => 0.3337 });
+    const order = r.delivered.map((d) => d.readUInt32BE(0));
+    expect(order).to.deep.equal([...order].sort((a, b) => a - b));
+    expect(r.stats.reordered).to.equal(0);
+  });
+
   it('reorder sends the asked share ahead of the packets waiting', () => {
     const r = drive({ delay: '10ms', reorder: '10%' });
     const ahead = r.fates.filter((f) => f.reordered);
