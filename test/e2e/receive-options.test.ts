@@ -1,0 +1,125 @@
+import { expect } from 'chai';
+import dgram from 'node:dgram';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { framewire } from '../support/cli.js';
+import { freeUdpPort } from '../support/ports.js';
+import { finished, interrupt, killLeftoverPeers, startFramewireReceiver } from '../interop/support/peers.js';
+import { scratchDir } from '../interop/support/images.js';
+import { createPacketizer } from '../../src/rtp/index.js';
+import { Receiver } from '../../src/transport/receiver.js';
+import { createPatternSource } from '../../src/sources/pattern.js';
+import type { Sink } from '../../src/sinks/sink.js';
+
+describe('e2e: receive options', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => ({ dir, cleanup } = await scratchDir('receive-options')));
+  afterEach(async () => {
+    await killLeftoverPeers();
+    await cleanup();
+  });
+
+  it('--sdp takes port, size and format from the SDP that send wrote', async () => {
+    const sdp = path.join(dir, 'stream.sdp');
+    const port = await freeUdpPort();
+    const stream = ['--size', '320x240', '--format', 'uyvy', '--to', `127.0.0.1:${port}`, '--ssrc', '7'];
+    const first = await framewire(['send', ...stream, '--frames', '1', '--sdp', sdp]);
+    expect(first.code, first.stderr).to.equal(0);
+
+    const reportFile = path.join(dir, 'report.json');
+    const { peer } = await startFramewireReceiver(['--sdp', sdp, '--frames', '10', '--timeout', '5', '--report', reportFile]);
+    expect(peer.output()).to.include(`127.0.0.1:${port} 320x240 uyvy`);
+    const sent = await framewire(['send', ...stream, '--frames', '10', '--fps', 'max']);
+    expect(sent.code, sent.stderr).to.equal(0);
+    const received = await finished(peer, 10_000);
+    expect(received.code, received.stderr).to.equal(0);
+    const report = JSON.parse(await readFile(reportFile, 'utf8'));
+    expect(report).to.include({ framesComplete: 10, framesCorrupt: 0, packetsMalformed: 0 });
+  });
+
+  it('--sdp with --size is a usage error naming --size', async () => {
+    const sdp = path.join(dir, 'stream.sdp');
+    await framewire(['send', '--frames', '1', '--sdp', sdp, '--to', `127.0.0.1:${await freeUdpPort()}`]);
+    const r = await framewire(['receive', '--sdp', sdp, '--size', '640x480']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/--size: conflicts with --sdp/);
+  });
+
+  it('ends on SIGINT with exit 0 and the report written', async () => {
+    const reportFile = path.join(dir, 'report.json');
+    const { peer, port } = await startFramewireReceiver(['--report', reportFile]);
+    const sent = await framewire(['send', '--frames', '12', '--fps', 'max', '--to', `127.0.0.1:${port}`]);
+    expect(sent.code, sent.stderr).to.equal(0);
+    const received = await interrupt(peer);
+    expect(received.code, received.stderr).to.equal(0);
+    const report = JSON.parse(await readFile(reportFile, 'utf8'));
+    expect(report).to.include({ framesComplete: 12, endReason: 'stopped' });
+  });
+
+  it('ends after --timeout seconds with no packets and reports that nothing came', async () => {
+    const reportFile = path.join(dir, 'report.json');
+    const r = await framewire(['receive', '--listen', '127.0.0.1:0', '--timeout', '0.3', '--report', reportFile]);
+    expect(r.code, r.stderr).to.equal(0);
+    const report = JSON.parse(await readFile(reportFile, 'utf8'));
+    expect(report).to.include({ framesComplete: 0, packetsReceived: 0, endReason: 'timeout' });
+    expect(report.frames).to.deep.equal([]);
+  });
+
+  describe('Receiver with packets withheld', () => {
+    /** Sends `frames` pattern frames to the receiver, skipping packet `skip` of every frame. */
+    async function sendWithHole(port: number, frames: number, skip: number): Promise<void> {
+      const source = await createPatternSource('smpte', { width: 160, height: 120, format: 'rgb24' });
+      const packetizer = createPacketizer('rtp', source.geometry, { mtu: 1400 });
+      const socket = dgram.createSocket('udp4');
+      let n = 0;
+      for await (const frame of source) {
+        const packets: Buffer[] = [];
+        packetizer.packetize(frame, (header, payload) => { packets.push(Buffer.concat([header, payload])); });
+        for (const [i, p] of packets.entries()) {
+          if (i !== skip) await new Promise((resolve) => socket.send(p, port, '127.0.0.1', resolve));
+        }
+        if (++n === frames) break;
+      }
+      socket.close();
+      await source.close();
+    }
+
+    function countingSink(): Sink & { written: boolean[] } {
+      const written: boolean[] = [];
+      return {
+        description: 'count', dropped: 0, written,
+        write: (_frame, info) => { written.push(info.complete); },
+        close: async () => undefined,
+      };
+    }
+
+    for (const partial of [false, true]) {
+      it(`counts incomplete frames and ${partial ? 'hands them to sinks with --partial' : 'keeps them from sinks'}`, async () => {
+        const sink = countingSink();
+        const receiver = await Receiver.open({
+          listen: { host: '127.0.0.1', port: 0 }, geometry: { width: 160, height: 120, format: 'rgb24' }, wire: 'rtp',
+          sinks: [sink], timeoutSec: 0.5, partial,
+        });
+        await sendWithHole(receiver.address.port, 6, 3);
+        const report = await receiver.done;
+        expect(report.framesComplete).to.equal(0);
+        expect(report.framesIncomplete).to.equal(6);
+        expect(report.packetsLost).to.equal(6);
+        expect(report.frames.every((f) => !f.complete && f.bytesMissing > 0)).to.equal(true);
+        expect(sink.written).to.deep.equal(partial ? [false, false, false, false, false, false] : []);
+      });
+    }
+  });
+
+  it('png sink names files by the stamped index', async () => {
+    const { peer, port } = await startFramewireReceiver(['--frames', '5', '--timeout', '5', '--sink', `png:${dir}/png`]);
+    await framewire(['send', '--frames', '5', '--fps', '100', '--to', `127.0.0.1:${port}`, '--source', 'pattern:ball']);
+    expect((await finished(peer, 10_000)).code).to.equal(0);
+    expect((await readdir(path.join(dir, 'png'))).sort()).to.deep.equal(
+      [0, 1, 2, 3, 4].map((i) => `frame-${String(i).padStart(6, '0')}.png`),
+    );
+  });
+});
