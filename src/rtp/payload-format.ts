@@ -6,9 +6,27 @@ export const WIRES: readonly Wire[] = ['rtp', 'raw'];
 /** Called once per packet of a frame: send `header` then `payload` as one datagram (scatter-gather). */
 export type EmitPacket = (header: Buffer, payload: Buffer) => void;
 
+/**
+ * Every packet of a frame as two tables, for a sender that hands the kernel a whole frame in one call
+ * (sendmmsg): packet i is `headers[headerOffsets[i], headerOffsets[i + 1])` followed by
+ * `frame.data[payloadOffsets[i], payloadOffsets[i + 1])`. Both tables hold packetsPerFrame + 1 offsets and are
+ * fixed per geometry; only the header bytes change from frame to frame.
+ */
+export interface PacketTable {
+  readonly headers: Buffer;
+  readonly headerOffsets: Uint32Array;
+  readonly payloadOffsets: Uint32Array;
+}
+
 export interface Packetizer {
   /** Packets every frame of this geometry takes (the layout is fixed per geometry and MTU). */
   readonly packetsPerFrame: number;
+  readonly table: PacketTable;
+  /**
+   * Writes one frame's headers into `table.headers` without emitting anything: packetize() minus the emits.
+   * The same rule holds: the headers and `frame.data` must stay untouched until the frame has been sent.
+   */
+  writeHeaders(frame: Frame): void;
   /**
    * Emits the packets of one frame in order. Header buffers belong to the packetizer and are rewritten by
    * the next call, and payloads are views of `frame.data`: the caller must let every send of this frame

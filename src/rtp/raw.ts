@@ -1,7 +1,14 @@
 import { frameBytes, validateGeometry, type Frame, type FrameGeometry } from '../frame.js';
 import { UsageError } from '../usage-error.js';
 import { assertFrameFits, geometryOf } from './frame-check.js';
-import type { Depacketizer, DepacketizerStats, EmitPacket, OnFrame, Packetizer } from './payload-format.js';
+import type {
+  Depacketizer,
+  DepacketizerStats,
+  EmitPacket,
+  OnFrame,
+  PacketTable,
+  Packetizer,
+} from './payload-format.js';
 import { emptyStats } from './depacketizer-stats.js';
 import { MAX_UDP_PAYLOAD } from './udp-limits.js';
 
@@ -10,6 +17,7 @@ const NO_HEADER = Buffer.alloc(0);
 /** The original program's wire: one datagram carries one whole frame, with no header at all. */
 export class RawPacketizer implements Packetizer {
   readonly packetsPerFrame = 1;
+  readonly table: PacketTable;
   private readonly geometry: FrameGeometry;
   private readonly bytes: number;
 
@@ -23,11 +31,21 @@ export class RawPacketizer implements Packetizer {
           `${MAX_UDP_PAYLOAD} one UDP datagram can carry (use --wire rtp)`,
       );
     }
+    this.table = {
+      headers: NO_HEADER,
+      headerOffsets: Uint32Array.of(0, 0),
+      payloadOffsets: Uint32Array.of(0, this.bytes),
+    };
   }
 
   packetize(frame: Frame, emit: EmitPacket): void {
-    assertFrameFits(frame, this.geometry, this.bytes);
+    this.writeHeaders(frame);
     emit(NO_HEADER, frame.data);
+  }
+
+  /** There is no header: this only checks the frame, as packetize() does. */
+  writeHeaders(frame: Frame): void {
+    assertFrameFits(frame, this.geometry, this.bytes);
   }
 }
 

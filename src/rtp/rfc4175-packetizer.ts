@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { frameBytes, lineBytes, pixelGroup, validateGeometry, type Frame, type FrameGeometry } from '../frame.js';
 import { UsageError } from '../usage-error.js';
 import { assertFrameFits, geometryOf } from './frame-check.js';
-import type { EmitPacket, Packetizer, PacketizerOptions } from './payload-format.js';
+import type { EmitPacket, PacketTable, Packetizer, PacketizerOptions } from './payload-format.js';
 import { RTP_HEADER_BYTES, writeRtpHeader } from './rtp-header.js';
 import {
   CONTINUATION_BIT,
@@ -88,13 +88,12 @@ function checkOptions(options: PacketizerOptions): void {
 /** RFC 4175 sender side: a fixed per-geometry layout whose preallocated headers are patched for each frame. */
 export class Rfc4175Packetizer implements Packetizer {
   readonly packetsPerFrame: number;
+  readonly table: PacketTable;
   readonly ssrc: number;
   private lastTs: number | undefined;
   private readonly geometry: FrameGeometry;
   private readonly bytes: number;
   private readonly headers: Buffer[];
-  private readonly dataStart: Int32Array;
-  private readonly dataEnd: Int32Array;
   private readonly timestampOffset: number;
   /** Next extended (32-bit) sequence number. */
   private sequence: number;
@@ -111,9 +110,9 @@ export class Rfc4175Packetizer implements Packetizer {
     this.timestampOffset = options.initialTimestamp ?? randomInt(0x100000000);
     const plans = planRfc4175Layout(geometry, options.mtu);
     this.packetsPerFrame = plans.length;
-    this.dataStart = Int32Array.from(plans, (p) => p.dataStart);
-    this.dataEnd = Int32Array.from(plans, (p) => p.dataEnd);
-    this.headers = buildHeaders(plans, options.payloadType ?? DEFAULT_PAYLOAD_TYPE, this.ssrc);
+    this.table = buildTable(plans, options.payloadType ?? DEFAULT_PAYLOAD_TYPE, this.ssrc);
+    const { headers, headerOffsets } = this.table;
+    this.headers = plans.map((_, i) => headers.subarray(headerOffsets[i], headerOffsets[i + 1]));
   }
 
   get lastTimestamp(): number | undefined {
@@ -121,26 +120,32 @@ export class Rfc4175Packetizer implements Packetizer {
   }
 
   packetize(frame: Frame, emit: EmitPacket): void {
-    assertFrameFits(frame, this.geometry, this.bytes);
+    this.writeHeaders(frame);
     if (frame.data !== this.viewsOf) {
-      this.views = Array.from(this.dataStart, (start, i) => frame.data.subarray(start, this.dataEnd[i]));
+      const offsets = this.table.payloadOffsets;
+      this.views = this.headers.map((_, i) => frame.data.subarray(offsets[i], offsets[i + 1]));
       this.viewsOf = frame.data;
     }
-    const ts = videoTimestamp(frame.captureTimeUs, this.timestampOffset);
     const headers = this.headers;
     const views = this.views;
+    for (let i = 0; i < headers.length; i++) emit(headers[i]!, views[i]!);
+  }
+
+  writeHeaders(frame: Frame): void {
+    assertFrameFits(frame, this.geometry, this.bytes);
+    const ts = videoTimestamp(frame.captureTimeUs, this.timestampOffset);
+    const { headers: all, headerOffsets } = this.table;
     let seq = this.sequence;
-    for (let i = 0; i < headers.length; i++) {
-      const h = headers[i]!;
-      h[2] = (seq >>> 8) & 0xff;
-      h[3] = seq & 0xff;
-      h[4] = ts >>> 24;
-      h[5] = (ts >>> 16) & 0xff;
-      h[6] = (ts >>> 8) & 0xff;
-      h[7] = ts & 0xff;
-      h[12] = seq >>> 24;
-      h[13] = (seq >>> 16) & 0xff;
-      emit(h, views[i]!);
+    for (let i = 0; i < this.packetsPerFrame; i++) {
+      const h = headerOffsets[i]!;
+      all[h + 2] = (seq >>> 8) & 0xff;
+      all[h + 3] = seq & 0xff;
+      all[h + 4] = ts >>> 24;
+      all[h + 5] = (ts >>> 16) & 0xff;
+      all[h + 6] = (ts >>> 8) & 0xff;
+      all[h + 7] = ts & 0xff;
+      all[h + 12] = seq >>> 24;
+      all[h + 13] = (seq >>> 16) & 0xff;
       seq = (seq + 1) >>> 0;
     }
     this.sequence = seq;
@@ -148,18 +153,16 @@ export class Rfc4175Packetizer implements Packetizer {
   }
 }
 
-/** All headers live in one allocation; each packet gets a view. Only seq and timestamp change per frame. */
-function buildHeaders(plans: PacketPlan[], payloadType: number, ssrc: number): Buffer[] {
+/** All headers live back to back in one allocation. Only seq and timestamp change per frame. */
+function buildTable(plans: PacketPlan[], payloadType: number, ssrc: number): PacketTable {
   const fixed = RTP_HEADER_BYTES + EXTENDED_SEQUENCE_BYTES;
-  let total = 0;
-  for (const p of plans) total += fixed + p.segments.length * LINE_HEADER_BYTES;
-  const all = Buffer.alloc(total);
-  const headers: Buffer[] = [];
-  let at = 0;
+  const headerOffsets = new Uint32Array(plans.length + 1);
+  plans.forEach((p, i) => {
+    headerOffsets[i + 1] = headerOffsets[i]! + fixed + p.segments.length * LINE_HEADER_BYTES;
+  });
+  const all = Buffer.alloc(headerOffsets[plans.length]!);
   plans.forEach((plan, i) => {
-    const size = fixed + plan.segments.length * LINE_HEADER_BYTES;
-    const h = all.subarray(at, at + size);
-    at += size;
+    const h = all.subarray(headerOffsets[i], headerOffsets[i + 1]);
     writeRtpHeader(h, 0, { marker: i === plans.length - 1, payloadType, sequence: 0, timestamp: 0, ssrc });
     plan.segments.forEach((s, k) => {
       const o = fixed + k * LINE_HEADER_BYTES;
@@ -167,7 +170,8 @@ function buildHeaders(plans: PacketPlan[], payloadType: number, ssrc: number): B
       h.writeUInt16BE(s.line, o + 2);
       h.writeUInt16BE(s.offset | (k < plan.segments.length - 1 ? CONTINUATION_BIT : 0), o + 4);
     });
-    headers.push(h);
   });
-  return headers;
+  // Packets cover the frame in raster order, each right after the last, so n + 1 offsets describe them all.
+  const payloadOffsets = Uint32Array.from([...plans.map((p) => p.dataStart), plans.at(-1)?.dataEnd ?? 0]);
+  return { headers: all, headerOffsets, payloadOffsets };
 }

@@ -1,4 +1,3 @@
-import type dgram from 'node:dgram';
 import { nowUs, type Frame, type FrameGeometry } from '../frame.js';
 import { round, summarize, type Percentiles } from '../metrics.js';
 import { createDepacketizer } from '../rtp/index.js';
@@ -6,7 +5,8 @@ import type { AssemblyInfo, Depacketizer, DepacketizerStats, Wire } from '../rtp
 import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
 import { readStamp } from '../stamp.js';
 import type { Endpoint } from './endpoint.js';
-import { bindSocket, closeSocket } from './udp.js';
+import { bindNativeInput } from './native-udp.js';
+import { bindDgramInput, type DatagramInput } from './udp.js';
 
 export interface ReceiverOptions {
   listen: Endpoint;
@@ -95,7 +95,7 @@ export class Receiver {
   private readonly startUs = nowUs();
   private ended = false;
   private finish!: (reason: ReceiverReport['endReason']) => void;
-  private socket!: dgram.Socket;
+  private input!: DatagramInput;
   private watchdog: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: ReceiverOptions) {
@@ -115,10 +115,10 @@ export class Receiver {
 
   private async listen(): Promise<void> {
     const { options } = this;
-    this.socket = await bindSocket(options.listen);
-    const address = this.socket.address();
-    this.address = { host: address.address, port: address.port };
-    this.socket.on('message', this.onMessage);
+    // recvmmsg when the addon is built (one call into JS per batch of datagrams), else node:dgram.
+    this.input =
+      bindNativeInput(options.listen, this.onMessage) ?? (await bindDgramInput(options.listen, this.onMessage));
+    this.address = this.input.address;
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
     if (options.timeoutSec !== undefined) {
       const timeoutUs = options.timeoutSec * 1e6;
@@ -193,10 +193,10 @@ export class Receiver {
 
   private async close(reason: ReceiverReport['endReason']): Promise<ReceiverReport> {
     if (this.watchdog) clearInterval(this.watchdog);
-    this.socket.off('message', this.onMessage);
+    const closed = this.input.close();
     this.depacketizer.flush();
     this.ended = true;
-    await closeSocket(this.socket);
+    await closed;
     await Promise.all(this.sinks.map((s) => s.close()));
     return this.report(reason);
   }

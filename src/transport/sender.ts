@@ -1,11 +1,11 @@
-import type dgram from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowUs, type Frame } from '../frame.js';
 import { createPacketizer } from '../rtp/index.js';
 import type { Packetizer, Wire } from '../rtp/payload-format.js';
 import type { Source } from '../sources/source.js';
 import type { Endpoint } from './endpoint.js';
-import { closeSocket, connectSocket } from './udp.js';
+import { connectNativeLink } from './native-udp.js';
+import { connectSocket, DgramFrameLink, type FrameLink, type SendPath } from './udp.js';
 
 export interface SenderOptions {
   to: Endpoint;
@@ -36,7 +36,11 @@ export interface SenderStats {
   framesSent: number;
   packetsSent: number;
   bytesSent: number;
-  /** Sends the OS refused (e.g. ECONNREFUSED while nobody listens yet); those packets are lost. */
+  /**
+   * Sends the OS refused (e.g. ECONNREFUSED while nobody listens yet); those packets are lost. On the sendmmsg
+   * path this is a lower bound: a refusal in the middle of a batch ends the batch without an error code, and the
+   * packet goes again in the next one.
+   */
   sendErrors: number;
   /** Frames sent after their due time because the previous frame took longer than 1/fps. */
   framesLate: number;
@@ -44,16 +48,18 @@ export interface SenderStats {
   fps: number;
   bitrateMbps: number;
   ssrc?: number;
+  sendPath?: SendPath;
 }
 
 /**
  * Paces frames from a source onto the wire. One frame is in flight at a time: the packetizer's headers and the
- * source's pixels are handed to the kernel without copying, so both must stay untouched until every send of the
- * frame has completed.
+ * source's pixels may be handed to the kernel without copying, so both stay untouched until the link is done.
+ * The link is the native sendmmsg one when the addon is built (and FRAMEWIRE_NATIVE is not 0), else node:dgram.
  */
 export class Sender {
-  private outstanding = 0;
-  private frameSent: (() => void) | undefined;
+  /** Packets and bytes one frame puts on the wire: fixed, like the packetizer's layout. */
+  private readonly packetsPerFrame: number;
+  private readonly bytesPerFrame: number;
   private startUs = 0;
   private endUs = 0;
   readonly stats: SenderStats = {
@@ -62,11 +68,15 @@ export class Sender {
 
   private constructor(
     private readonly packetizer: Packetizer,
-    private readonly socket: dgram.Socket,
+    private readonly link: FrameLink,
     private readonly source: Source,
     private readonly options: SenderOptions,
   ) {
     this.stats.ssrc = packetizer.ssrc;
+    this.stats.sendPath = link.path;
+    const { headers, payloadOffsets } = packetizer.table;
+    this.packetsPerFrame = packetizer.packetsPerFrame;
+    this.bytesPerFrame = headers.length + payloadOffsets[this.packetsPerFrame]! - payloadOffsets[0]!;
   }
 
   /** Validates the wire settings (a usage error names the flag) before opening the socket. */
@@ -74,7 +84,7 @@ export class Sender {
     const packetizer = createPacketizer(options.wire, source.geometry, {
       mtu: options.mtu, ssrc: options.ssrc, initialSequence: options.initialSequence,
     });
-    return new Sender(packetizer, await connectSocket(options.to), source, options);
+    return new Sender(packetizer, await connectLink(options.to), source, options);
   }
 
   /** Sends until frames/duration are reached, the source ends or the signal aborts; resolves to the final stats. */
@@ -100,7 +110,7 @@ export class Sender {
     } finally {
       this.endUs = nowUs();
       await iterator.return?.();
-      await closeSocket(this.socket);
+      await this.link.close();
     }
     return this.snapshot();
   }
@@ -114,29 +124,19 @@ export class Sender {
   }
 
   private async sendFrame(frame: Frame): Promise<void> {
-    const done = new Promise<void>((resolve) => { this.frameSent = resolve; });
-    this.outstanding = 1; // held until every packet is queued, so an early callback cannot finish the frame
-    this.packetizer.packetize(frame, this.emit);
-    this.onSent(null);
-    await done;
+    this.stats.sendErrors += await this.link.sendFrame(this.packetizer, frame);
+    this.stats.packetsSent += this.packetsPerFrame;
+    this.stats.bytesSent += this.bytesPerFrame;
     this.stats.framesSent++;
     this.options.onFrameSent?.({
       index: frame.index,
       captureTimeUs: frame.captureTimeUs,
       rtpTimestamp: this.packetizer.lastTimestamp,
-      packets: this.packetizer.packetsPerFrame,
+      packets: this.packetsPerFrame,
     });
   }
+}
 
-  private readonly emit = (header: Buffer, payload: Buffer): void => {
-    this.outstanding++;
-    this.stats.packetsSent++;
-    this.stats.bytesSent += header.length + payload.length;
-    this.socket.send([header, payload], this.onSent);
-  };
-
-  private readonly onSent = (err: Error | null): void => {
-    if (err) this.stats.sendErrors++;
-    if (--this.outstanding === 0) this.frameSent?.();
-  };
+async function connectLink(to: Endpoint): Promise<FrameLink> {
+  return connectNativeLink(to) ?? new DgramFrameLink(await connectSocket(to));
 }

@@ -1,0 +1,232 @@
+import { expect } from 'chai';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import sinon from 'sinon';
+import type { Frame, FrameGeometry } from '../../../src/frame.js';
+import { createDepacketizer, createPacketizer, type Wire } from '../../../src/rtp/index.js';
+import type { Sink } from '../../../src/sinks/sink.js';
+import type { Source } from '../../../src/sources/source.js';
+import {
+  bindNativeInput,
+  connectNativeLink,
+  loadNativeUdp,
+  NATIVE_ADDON_PATH,
+  NativeFrameLink,
+} from '../../../src/transport/native-udp.js';
+import { Receiver } from '../../../src/transport/receiver.js';
+import { Sender } from '../../../src/transport/sender.js';
+import { collector, makeFrame } from '../rtp/helpers.js';
+
+const addon = loadNativeUdp();
+if (addon instanceof Error) {
+  throw new Error(`these tests need the addon: run node scripts/build-native.mjs --strict (${addon.message})`);
+}
+
+/** Runs `body` with FRAMEWIRE_NATIVE set as given (undefined: unset, the default that uses the addon). */
+async function withNative<T>(value: '0' | undefined, body: () => Promise<T>): Promise<T> {
+  const saved = process.env.FRAMEWIRE_NATIVE;
+  if (value === undefined) delete process.env.FRAMEWIRE_NATIVE;
+  else process.env.FRAMEWIRE_NATIVE = value;
+  try {
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env.FRAMEWIRE_NATIVE;
+    else process.env.FRAMEWIRE_NATIVE = saved;
+  }
+}
+
+function listSource(g: FrameGeometry, frames: Frame[]): Source {
+  return {
+    geometry: g,
+    description: 'test frames',
+    close: async () => undefined,
+    async *[Symbol.asyncIterator]() {
+      yield* frames;
+    },
+  };
+}
+
+/** Keeps a copy of every complete frame, since the receiver's buffers are only valid during write(). */
+function keepingSink(): Sink & { frames: Buffer[] } {
+  const frames: Buffer[] = [];
+  return {
+    description: 'keep',
+    dropped: 0,
+    frames,
+    write: (f) => frames.push(Buffer.from(f.data)),
+    close: async () => undefined,
+  };
+}
+
+async function plainReceiver(): Promise<Socket> {
+  const s = createSocket('udp4');
+  s.bind(0, '127.0.0.1');
+  await once(s, 'listening');
+  // The default (~200 KB) holds fewer packets than a few frames: the kernel would drop a burst.
+  s.setRecvBufferSize(8 * 1024 * 1024);
+  return s;
+}
+
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 5));
+}
+
+const paths = [
+  { name: 'native (sendmmsg/recvmmsg)', env: undefined, sendPath: 'sendmmsg' },
+  { name: 'node:dgram (FRAMEWIRE_NATIVE=0)', env: '0', sendPath: 'dgram' },
+] as const;
+
+describe('native UDP addon and its node:dgram fallback', () => {
+  for (const path of paths) {
+    describe(path.name, () => {
+      for (const wire of ['rtp', 'raw'] as Wire[]) {
+        it(`sends ${wire} frames pixel-exact to a plain dgram receiver`, async () => {
+          const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
+          const rx = await plainReceiver();
+          const c = collector();
+          const d = createDepacketizer(wire, g, c.onFrame);
+          rx.on('message', (msg) => d.push(msg, Date.now() * 1000));
+          const frames = [0, 1, 2, 3].map((i) => makeFrame(g, i));
+          const stats = await withNative(path.env, async () => {
+            const sender = await Sender.open(listSource(g, frames), {
+              to: { host: '127.0.0.1', port: rx.address().port }, wire, mtu: 1400, fps: 'max',
+            });
+            return sender.run();
+          });
+          await until(() => c.received.length === frames.length);
+          rx.close();
+          expect(stats.sendPath).to.equal(path.sendPath);
+          expect(stats.sendErrors).to.equal(0);
+          expect(stats.packetsSent).to.equal(d.stats.packetsReceived);
+          expect(stats.bytesSent).to.equal(d.stats.bytesReceived);
+          expect(c.received.map((r) => r.frame.data.equals(frames[r.frame.index]!.data))).to.deep.equal([
+            true, true, true, true,
+          ]);
+        });
+      }
+
+      it('carries frames of hundreds of packets pixel-exact from Sender to Receiver', async () => {
+        const g: FrameGeometry = { width: 640, height: 480, format: 'uyvy' };
+        const frames = [0, 1, 2].map((i) => makeFrame(g, i));
+        const sink = keepingSink();
+        const report = await withNative(path.env, async () => {
+          const receiver = await Receiver.open({
+            listen: { host: '127.0.0.1', port: 0 }, geometry: g, wire: 'rtp', sinks: [sink], frames: frames.length,
+          });
+          const sender = await Sender.open(listSource(g, frames), {
+            to: receiver.address, wire: 'rtp', mtu: 1400, fps: 'max',
+          });
+          const sent = await sender.run();
+          expect(sent.sendPath).to.equal(path.sendPath);
+          return receiver.done;
+        });
+        expect(report.endReason).to.equal('frames');
+        expect(report.packetsLost).to.equal(0);
+        expect(sink.frames.map((data, i) => data.equals(frames[i]!.data))).to.deep.equal([true, true, true]);
+      });
+
+      it('counts refused sends while nobody listens, and keeps going', async () => {
+        const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
+        const closed = await plainReceiver();
+        const port = closed.address().port;
+        await new Promise<void>((resolve) => closed.close(() => resolve()));
+        const frames = [0, 1, 2, 3, 4, 5].map((i) => makeFrame(g, i));
+        const stats = await withNative(path.env, async () => {
+          const sender = await Sender.open(listSource(g, frames), {
+            to: { host: '127.0.0.1', port }, wire: 'rtp', mtu: 1400, fps: 'max',
+          });
+          return sender.run();
+        });
+        expect(stats.framesSent).to.equal(frames.length);
+        expect(stats.sendErrors).to.be.greaterThan(0);
+      });
+    });
+  }
+
+  it('finishes a frame whose sendmmsg stopped early (send buffer full), after yielding to the loop', async () => {
+    const g: FrameGeometry = { width: 320, height: 240, format: 'rgb24' };
+    const rx = await plainReceiver();
+    const c = collector();
+    const d = createDepacketizer('rtp', g, c.onFrame);
+    rx.on('message', (msg) => d.push(msg, Date.now() * 1000));
+    // Loopback frees send-buffer space as it sends, so a full buffer cannot be provoked here: this addon sends
+    // at most 7 packets a call and reports EAGAIN, as the real one does when SO_SNDBUF fills.
+    const calls: number[] = [];
+    const sendPackets: typeof addon.sendPackets = (fd, h, ho, data, po, from, r) => {
+      calls.push(from);
+      const to = Math.min(from + 7, ho.length - 1);
+      const next = addon.sendPackets(fd, h, ho.subarray(0, to + 1), data, po.subarray(0, to + 1), from, r);
+      r[1] = next < ho.length - 1 ? 11 /* EAGAIN */ : 0;
+      return next;
+    };
+    // The addon's functions are read-only properties: shadow one on an object inheriting the rest.
+    const stingy: typeof addon = Object.defineProperty(Object.create(addon), 'sendPackets', { value: sendPackets });
+    const link = new NativeFrameLink(stingy, addon.connect('127.0.0.1', rx.address().port, false, 1 << 20));
+    const p = createPacketizer('rtp', g, { mtu: 1400 });
+    const frames = [0, 1].map((i) => makeFrame(g, i));
+    for (const f of frames) expect(await link.sendFrame(p, f)).to.equal(0);
+    await link.close();
+    await until(() => c.received.length === frames.length);
+    rx.close();
+    expect(calls.length).to.equal(2 * Math.ceil(p.packetsPerFrame / 7));
+    expect(c.received.map((r) => r.frame.data.equals(frames[r.frame.index]!.data))).to.deep.equal([true, true]);
+  });
+
+  it('rejects packet tables that point outside their buffers instead of reading past them', () => {
+    const fd = addon.connect('127.0.0.1', 9, false, 1 << 16);
+    try {
+      const result = new Int32Array(2);
+      const send = (headerOffsets: number[], payloadOffsets: number[]) => () =>
+        addon.sendPackets(fd, Buffer.alloc(8), Uint32Array.from(headerOffsets), Buffer.alloc(100),
+          Uint32Array.from(payloadOffsets), 0, result);
+      expect(send([0, 9], [0, 100])).to.throw(RangeError, /outside/);
+      expect(send([0, 8], [0, 101])).to.throw(RangeError, /outside/);
+      expect(send([0, 8, 4], [0, 50, 100])).to.throw(RangeError, /outside/);
+      expect(send([0, 8], [0, 50, 100])).to.throw(TypeError, /equal length/);
+    } finally {
+      addon.close(fd);
+    }
+  });
+
+  it('hands every datagram of a burst larger than one recvmmsg batch to JS, then stops at close', async () => {
+    const seen: number[] = [];
+    const input = bindNativeInput({ host: '127.0.0.1', port: 0 }, (d) => seen.push(d.readUInt32BE(0)));
+    expect(input).to.not.equal(undefined);
+    const tx = createSocket('udp4');
+    for (let i = 0; i < 300; i++) {
+      // One buffer each: node:dgram does not copy, and the sends are still queued when the loop ends.
+      const datagram = Buffer.alloc(1200);
+      datagram.writeUInt32BE(i, 0);
+      tx.send(datagram, input!.address.port, '127.0.0.1');
+    }
+    await until(() => seen.length === 300);
+    await input!.close();
+    tx.send(Buffer.alloc(1200), input!.address.port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 50));
+    tx.close();
+    expect(seen).to.deep.equal(Array.from({ length: 300 }, (_, i) => i));
+  });
+
+  describe('fallback', () => {
+    afterEach(() => sinon.restore());
+
+    it('uses node:dgram, quietly, when FRAMEWIRE_NATIVE=0', async () => {
+      const write = sinon.spy(process.stderr, 'write');
+      const link = await withNative('0', async () => connectNativeLink({ host: '127.0.0.1', port: 9 }));
+      expect(link).to.equal(undefined);
+      expect(write.called).to.equal(false);
+    });
+
+    it('uses node:dgram with one warning when the addon is missing', () => {
+      const write = sinon.stub(process.stderr, 'write').returns(true);
+      const missing = `${NATIVE_ADDON_PATH}.missing`;
+      expect(loadNativeUdp(missing)).to.be.an('error');
+      expect(connectNativeLink({ host: '127.0.0.1', port: 9 }, missing)).to.equal(undefined);
+      expect(bindNativeInput({ host: '127.0.0.1', port: 0 }, () => undefined, missing)).to.equal(undefined);
+      sinon.restore();
+      const warnings = write.args.map((a) => String(a[0]));
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/node:dgram.*build-native\.mjs/);
+    });
+  });
+});
