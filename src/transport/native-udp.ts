@@ -118,9 +118,8 @@ export class NativeFrameLink implements FrameLink {
     for (;;) {
       next = this.addon.sendPackets(this.fd, headers, headerOffsets, frame.data, payloadOffsets, next, this.result);
       refused += this.result[0]!;
-      // Also after a whole frame: the send itself never yields, and timers and signals must still run.
-      await yieldToLoop();
       if (next === count) return refused;
+      await yieldToLoop(); // the send buffer is full: let the kernel drain it
     }
   }
 

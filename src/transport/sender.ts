@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { nowUs, type Frame } from '../frame.js';
 import { createPacketizer } from '../rtp/index.js';
 import type { Packetizer, Wire } from '../rtp/payload-format.js';
@@ -106,6 +106,8 @@ export class Sender {
         const next = await iterator.next();
         if (next.done) break;
         await this.sendFrame(next.value);
+        // At --fps max nothing else waits on the event loop: without this turn, signals and timers never run.
+        await yieldToLoop();
       }
     } finally {
       this.endUs = nowUs();
