@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { framewire } from '../support/cli.js';
-import { finished, killLeftoverPeers, startFramewireReceiver } from '../interop/support/peers.js';
-import { scratchDir } from '../interop/support/images.js';
+import { finished, killLeftoverPeers, startFramewireReceiver } from '../support/peers.js';
+import { scratchDir } from '../support/scratch.js';
 
 describe('e2e: framewire send | framewire receive over loopback', function () {
   this.timeout(30_000);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startFramewire } from '../support/cli.js';
 import { freeUdpPort } from '../support/ports.js';
-import { scratchDir } from '../interop/support/images.js';
+import { scratchDir } from '../support/scratch.js';
 
 describe('e2e: send stops on SIGTERM at --fps max', function () {
   this.timeout(30_000);

@@ -6,8 +6,9 @@ import { rgb24ToUyvy } from '../../src/pixels.js';
 import { readStamp } from '../../src/stamp.js';
 import { framewire } from '../support/cli.js';
 import { freeUdpPort } from '../support/ports.js';
-import { frameDifference, readRawFrames, scratchDir, testPicture, writePng } from './support/images.js';
-import { finished, interrupt, killLeftoverPeers, startFramewirePeer, startPeer, waitForUdpPort } from './support/peers.js';
+import { frameDifference, readRawFrames, testPicture, writePng } from './support/images.js';
+import { scratchDir } from '../support/scratch.js';
+import { finished, interrupt, killLeftoverPeers, startFramewirePeer, startPeer, waitForUdpPort } from '../support/peers.js';
 
 /** framewire sends RFC 4175 and describes it with its own SDP; FFmpeg receives it from that SDP alone. */
 describe('interop: framewire -> FFmpeg (RFC 4175 via framewire SDP)', function () {

@@ -6,12 +6,11 @@ import { rgb24Bytes, uyvyToRgb24 } from '../../src/pixels.js';
 import { framewire } from '../support/cli.js';
 import { freeUdpPort } from '../support/ports.js';
 import { depayToFile, rawCaps, rtpRawCaps, startGst } from './support/gstreamer.js';
-import {
-  frameDifference, framePngs, maxByteDifference, readPngRgb, readRawFrames, scratchDir, testPicture, writePng,
-} from './support/images.js';
+import { frameDifference, framePngs, maxByteDifference, readPngRgb, readRawFrames, testPicture, writePng } from './support/images.js';
+import { scratchDir } from '../support/scratch.js';
 import {
   finished, interrupt, killLeftoverPeers, startFramewirePeer, startFramewireReceiver, waitForUdpPort, type Peer,
-} from './support/peers.js';
+} from '../support/peers.js';
 
 describe('interop: GStreamer', function () {
   this.timeout(40_000);

@@ -3,10 +3,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { framewire } from '../support/cli.js';
-import { framePngs, frameDifference, readPngRgb, readRawFrames, scratchDir, testPicture, writePng } from './support/images.js';
+import { framePngs, frameDifference, readPngRgb, readRawFrames, testPicture, writePng } from './support/images.js';
+import { scratchDir } from '../support/scratch.js';
 import {
   finished, interrupt, killLeftoverPeers, startFramewirePeer, startFramewireReceiver, startPeer, waitForStderr,
-} from './support/peers.js';
+} from '../support/peers.js';
 
 const ORIGINAL = fileURLToPath(new URL('./original/', import.meta.url));
 const W = 160;

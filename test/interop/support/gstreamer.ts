@@ -1,5 +1,5 @@
 import type { FrameGeometry } from '../../../src/frame.js';
-import { startPeer, type Peer } from './peers.js';
+import { startPeer, type Peer } from '../../support/peers.js';
 
 /** GStreamer's name for a framewire pixel format, in video/x-raw caps and RFC 4175 `sampling`. */
 const GST_FORMAT: Record<FrameGeometry['format'], { raw: string; sampling: string }> = {

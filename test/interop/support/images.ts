@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 
@@ -55,11 +54,6 @@ export function maxByteDifference(a: Uint8Array, b: Uint8Array): number {
   return max;
 }
 
-/** A scratch directory under os.tmpdir(), removed by the returned cleanup. */
-export async function scratchDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `framewire-${prefix}-`));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
 
 /** Why two frames differ, for a failure message: how many rows differ and which, or '' when they are equal. */
 export function frameDifference(actual: Uint8Array, expected: Uint8Array, rowBytes: number): string {

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFramewire, type CliResult } from '../../support/cli.js';
+import { startFramewire, startProcess, type CliResult } from './cli.js';
 
 /** A peer process (ffmpeg, gst-launch, python, framewire) with its output collected. */
 export interface Peer {
@@ -24,15 +24,7 @@ function track(child: ChildProcess, result: Promise<CliResult>): Peer {
 
 /** Starts an external program with stdout and stderr collected. */
 export function startPeer(command: string, args: string[]): Peer {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => { stdout += d; });
-  child.stderr!.on('data', (d: Buffer) => { stderr += d; });
-  const result = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const { child, result } = startProcess(command, args);
   return track(child, result);
 }
 

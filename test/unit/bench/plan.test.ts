@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { parseOptions, planRows, rowLabel } from '../../../bench/plan.js';
+import { UsageError } from '../../../src/usage-error.js';
+
+const have = { gstreamer: true, nativeAddon: false };
+
+describe('bench: options and the rows they select', () => {
+  it('runs the whole suite by default: 16 direct, 4 relay, 4 latency, memory and ceiling', () => {
+    const rows = planRows(parseOptions([], {}), have);
+    const count = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).length;
+    expect(count((r) => r.kind === 'throughput' && !r.relay)).to.equal(16);
+    expect(count((r) => r.kind === 'throughput' && !!r.relay)).to.equal(4);
+    expect(count((r) => r.kind === 'latency')).to.equal(4);
+    expect(count((r) => r.kind === 'memory' && r.durationSec === 60)).to.equal(1);
+    expect(count((r) => r.kind === 'ceiling')).to.equal(1);
+    expect(rows.find((r) => r.kind === 'throughput' && !r.relay)!.engines).to.deep.equal(['framewire', 'gstreamer']);
+  });
+
+  it('adds the pure-JS path to the headline rows when the native addon is built, and drops GStreamer when missing', () => {
+    const withAddon = planRows(parseOptions(['--rows', '640x480+rgb24+1400+direct+throughput'], {}), { ...have, nativeAddon: true });
+    expect(withAddon.map((r) => r.engines)).to.deep.equal([['framewire', 'framewire-js', 'gstreamer']]);
+    const noGst = planRows(parseOptions(['--rows', '640x480+uyvy+8972'], {}), { gstreamer: false, nativeAddon: false });
+    expect(noGst.map((r) => r.engines)).to.deep.equal([['framewire']]);
+  });
+
+  it('filters rows: tokens joined by + must all match, filters separated by commas add up', () => {
+    const rows = planRows(parseOptions(['--rows', '1280x720+uyvy,ceiling'], {}), have);
+    expect(rows.map(rowLabel)).to.deep.equal([
+      'throughput 1280x720 uyvy mtu 1400 direct',
+      'throughput 1280x720 uyvy mtu 8972 direct',
+      'iperf3 ceiling',
+    ]);
+  });
+
+  it('quick mode: one repeat, a few small rows, no memory run, results named quick', () => {
+    const opts = parseOptions([], { BENCH_QUICK: '1' });
+    expect(opts).to.include({ quick: true, repeats: 1, out: 'quick' });
+    expect(planRows(opts, have).some((r) => r.kind === 'memory' || r.size === '1920x1080')).to.equal(false);
+  });
+
+  it('takes repeats and duration from flags over the environment', () => {
+    expect(parseOptions(['--repeats', '5'], { BENCH_REPEATS: '2', BENCH_DURATION: '1.5' })).to.include({ repeats: 5, durationSec: 1.5 });
+  });
+
+  it('rejects bad input with a UsageError naming the flag or variable', () => {
+    expect(() => parseOptions(['--repeats', '0'], {})).to.throw(UsageError, /--repeats: '0' must be a positive integer/);
+    expect(() => parseOptions([], { BENCH_DURATION: 'soon' })).to.throw(UsageError, /BENCH_DURATION: 'soon'/);
+    expect(() => parseOptions(['--engines', 'ffmpeg'], {})).to.throw(UsageError, /--engines: 'ffmpeg' is not one of/);
+    expect(() => parseOptions(['--out', '../x'], {})).to.throw(UsageError, /--out/);
+    expect(() => parseOptions(['--fast'], {})).to.throw(UsageError, /fast/);
+  });
+});
