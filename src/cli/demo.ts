@@ -75,7 +75,7 @@ function describe(s: DemoSummary): string {
   const lossPct = r.packetsReceived + r.packetsLost > 0 ? (100 * r.packetsLost) / (r.packetsReceived + r.packetsLost) : 0;
   return [
     `framewire demo: ${s.durationSec.toFixed(1)} s, seed ${s.seed}, networks ${s.presets.join(' -> ')}`,
-    `  sent ${s.sender.framesSent} frames (${s.sender.sendErrors} packets refused while switching networks)`,
+    `  sent ${s.sender.framesSent} frames (${s.sender.sendErrors} packets refused)`,
     `  received ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
       `packets ${r.packetsLost} lost (${lossPct.toFixed(2)}%), ${r.packetsDuplicate} duplicate${latency}`,
     `  window showed ${s.display.shown} frames, skipped ${s.display.dropped} it could not keep up with, ` +

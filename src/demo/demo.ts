@@ -75,29 +75,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     for (const part of opened.reverse()) await part.close().catch(() => undefined);
     throw err;
   }
-  // The sender keeps this address while presets come and go behind it.
-  const relayAddress = relay.address;
   // Whatever ends the stream (a camera unplugged, a finite source) ends the demo.
   const sending = sender.run().finally(() => receiver.stop());
 
-  /**
-   * The relay takes its network at start, so a switch restarts it on the same port; datagrams sent in that
-   * instant are refused and counted in the sender's sendErrors. Switches run one at a time.
-   */
-  let switching = Promise.resolve();
+  /** A switch changes the relay's network between two packets; nothing is restarted or lost in the switch. */
   const switchTo = (next: DemoPreset): void => {
-    switching = switching.then(async () => {
-      if (next === preset) return;
-      await relay.close();
-      relay = await startRelay({ listen: relayAddress, to: receiver.address, network: next.network, seed });
-      preset = next;
-      used.push(presetLabel(next));
-      sink.setLabel(`demo ${presetLabel(next)}`);
-      options.log(`network: ${presetLabel(next)}`);
-    }).catch((err: Error) => {
-      options.log(`network: cannot switch to ${presetLabel(next)} (${err.message}); stopping`);
-      receiver.stop();
-    });
+    if (next === preset) return;
+    relay.setNetwork(next.network);
+    preset = next;
+    used.push(presetLabel(next));
+    sink.setLabel(`demo ${presetLabel(next)}`);
+    options.log(`network: ${presetLabel(next)}`);
   };
 
   let snapshotCount = 0;
@@ -129,7 +117,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   try {
     senderStats = await sending;
   } finally {
-    await switching;
     await saving;
     await relay.close();
   }

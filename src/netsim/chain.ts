@@ -57,6 +57,8 @@ export interface ImpairmentChain {
    * buffer), so the chain may hold or corrupt it in place instead of copying.
    */
   push(datagram: Buffer, owned?: boolean): void;
+  /** Impairs the packets from now on by another config; ordinals and seed carry on. */
+  reconfigure(config: DirectionConfig): void;
   readonly stats: ChainStats;
   /** Datagrams waiting for their time, duplicates included. */
   readonly pending: number;
@@ -110,14 +112,17 @@ class Chain implements ImpairmentChain {
   private closed = false;
   private drained: Array<() => void> = [];
 
+  private readonly dropList = new DropListStage();
+
   constructor(
-    private readonly config: DirectionConfig,
+    private config: DirectionConfig,
     private readonly options: ChainOptions,
   ) {
     this.now = options.now ?? monotonicUs;
     const rng = new KeyedRng(options.seed, options.direction ?? Direction.forward);
+    this.dropList.setOrdinals(config.dropList);
     this.stages = [
-      new DropListStage(config.dropList),
+      this.dropList,
       new LossStage(rng),
       new DuplicateStage(rng),
       new CorruptStage(rng),
@@ -127,6 +132,18 @@ class Chain implements ImpairmentChain {
     ];
     this.configure(config.settings);
     this.scheduler = new Scheduler<Held>(this.now, (held, nowUs) => this.release(held, nowUs));
+  }
+
+  /**
+   * Applies another config to the packets from now on (a live switch, as the demo's presets do). Ordinals and the
+   * seed carry on, so fates stay keyed as before; the new timeline counts from the next packet.
+   */
+  reconfigure(config: DirectionConfig): void {
+    this.config = config;
+    this.dropList.setOrdinals(config.dropList);
+    this.nextStep = 0;
+    this.firstArrivalUs = -1;
+    this.configure(config.settings);
   }
 
   get pending(): number {

@@ -1,9 +1,8 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
-import { isIP } from 'node:net';
+import type { Socket } from 'node:dgram';
 import type { Endpoint } from '../transport/endpoint.js';
+import { bindSocket, closeSocket, connectSocket } from '../transport/udp.js';
 import { createImpairmentChain, type ChainStats, type ImpairmentChain } from './chain.js';
-import { CLEAN, type NetworkConfig } from './config.js';
+import { CLEAN, type DirectionConfig, type NetworkConfig } from './config.js';
 import { Direction, randomSeed } from './rng.js';
 import { createTraceWriter, readTrace, type Trace, type TraceWriter } from './trace.js';
 
@@ -36,11 +35,11 @@ export interface Relay {
   /** The seed in use; give it back as `seed` to repeat the run. */
   readonly seed: number;
   readonly stats: RelayStats;
+  /** Switches both directions to another network while relaying, without dropping the sockets. */
+  setNetwork(network: NetworkConfig): void;
   /** Stops relaying; datagrams still delayed are discarded (and counted). Resolves to the final stats. */
   close(): Promise<RelayStats>;
 }
-
-const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /**
  * A UDP relay with the impairment chain in the middle: from whoever sends to `listen` on to `to`, and from
@@ -52,11 +51,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const trace: Trace | undefined = options.replay ? await readTrace(options.replay) : undefined;
   const writer: TraceWriter | undefined = options.record ? await createTraceWriter(options.record) : undefined;
 
-  const front = createSocket(isIP(options.listen.host) === 6 ? 'udp6' : 'udp4');
-  const back = createSocket(isIP(options.to.host) === 6 ? 'udp6' : 'udp4');
   let socketErrors = 0;
   let noPeer = 0;
-  for (const s of [front, back]) s.on('error', () => void socketErrors++);
 
   let peerAddress = '';
   let peerPort = 0;
@@ -70,7 +66,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     replay: trace?.forward,
   });
   const reverse: ImpairmentChain = createImpairmentChain(
-    options.network.reverse ?? { settings: CLEAN, dropList: [], timeline: [] },
+    reverseConfig(options.network),
     {
       seed,
       direction: Direction.reverse,
@@ -83,18 +79,19 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     },
   );
 
+  let front: Socket;
+  let back: Socket;
   try {
-    await bind(front, options.listen);
-    await bind(back, { host: isIP(options.to.host) === 6 ? '::' : '0.0.0.0', port: 0 });
-    back.connect(options.to.port, options.to.host);
-    await once(back, 'connect');
+    front = await bindSocket(options.listen);
+    back = await connectSocket(options.to).catch(async (err: unknown) => {
+      await closeSocket(front);
+      throw err;
+    });
   } catch (err) {
-    front.close();
-    back.close();
     await writer?.close();
     throw err;
   }
-  for (const s of [front, back]) enlargeBuffers(s);
+  for (const s of [front, back]) s.on('error', () => void socketErrors++);
 
   front.on('message', (msg, rinfo) => {
     if (rinfo.port !== peerPort || rinfo.address !== peerAddress) {
@@ -114,6 +111,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     get stats() {
       return stats();
     },
+    setNetwork(network) {
+      forward.reconfigure(network);
+      reverse.reconfigure(reverseConfig(network));
+    },
     close() {
       closing ??= (async () => {
         forward.close();
@@ -127,26 +128,6 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   };
 }
 
-async function bind(socket: Socket, at: Endpoint): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(at.port, at.host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function enlargeBuffers(socket: Socket): void {
-  // Bursts of a whole frame arrive at once; the kernel's default buffers drop them. The OS may cap the size.
-  try {
-    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
-    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
-  } catch {
-    // best effort: a smaller buffer still works, only less burst-tolerant
-  }
-}
-
-function closeSocket(socket: Socket): Promise<void> {
-  return new Promise((resolve) => socket.close(() => resolve()));
+function reverseConfig(network: NetworkConfig): DirectionConfig {
+  return network.reverse ?? { settings: CLEAN, dropList: [], timeline: [] };
 }

@@ -101,6 +101,23 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     expect(relay.stats.forward.forwarded).to.equal(20);
   });
 
+  it('setNetwork switches the impairment live, on the same sockets, with ordinals carrying on', async () => {
+    const { client, relay, serverGot } = await echoThrough({});
+    await sendAll(client, relay, 50);
+    await until(() => serverGot.length === 50);
+    relay.setNetwork(parseNetworkConfig({ dropList: [60, 61], loss: '100%' }));
+    await sendAll(client, relay, 50);
+    await until(() => relay.stats.forward.received === 100);
+    relay.setNetwork(parseNetworkConfig({ reverse: { loss: '100%' } }));
+    await sendAll(client, relay, 50);
+    await until(() => relay.stats.forward.received === 150 && serverGot.length === 100);
+    await sleep(50);
+    const stats = await relay.close();
+    expect(stats.forward.dropped.loss + stats.forward.dropped.dropList).to.equal(50);
+    expect(stats.forward.dropped.dropList).to.equal(2); // ordinals 60 and 61: the count went on from 50
+    expect(stats.reverse.dropped.loss).to.equal(50); // the echoes of the third batch, by the new reverse section
+  });
+
   it('same seed, same fates over the wire', async () => {
     const runs: number[][] = [];
     for (let r = 0; r < 2; r++) {

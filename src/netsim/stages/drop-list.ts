@@ -3,9 +3,10 @@ import type { Stage } from './stage.js';
 
 /** Drops the packets whose ordinals are listed, whatever else is configured. */
 export class DropListStage implements Stage {
-  private readonly ordinals: ReadonlySet<number>;
+  private ordinals: ReadonlySet<number> = new Set();
 
-  constructor(ordinals: readonly number[]) {
+  /** The list is part of a direction's config, not of its settings, so timeline steps leave it alone. */
+  setOrdinals(ordinals: readonly number[]): void {
     this.ordinals = new Set(ordinals);
   }
 
