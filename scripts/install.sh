@@ -11,6 +11,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
                            # GStreamer peers for interop tests and the speed comparison
   ffmpeg                   # FFmpeg peer, and the v4l2/lavfi streaming sources
+  time iperf3              # /usr/bin/time: GStreamer's CPU and peak RSS in `npm run bench`; iperf3: its packet-rate ceiling
   fswebcam                 # webcam source (through node-webcam); its TEST device gives colour bars without a camera
   libsdl2-dev              # SDL2 headers and library: npm install builds the sdl display sink's addon against them
   g++ make                 # node-gyp's compiler and build tool for that addon
