@@ -61,9 +61,7 @@ export function stragglerLimitMs(network: NetworkConfig): number {
 async function settle(relay: Relay, limitMs: number): Promise<void> {
   const deadline = performance.now() + limitMs;
   while (performance.now() < deadline) {
-    const f = relay.stats.forward;
-    const held = f.received - f.discarded - f.dropped.loss - f.dropped.queue - f.dropped.dropList + f.duplicated - f.forwarded;
-    if (held <= 0) break;
+    if (relay.stats.forward.pending === 0) break;
     await sleep(POLL_MS);
   }
   await sleep(SETTLE_MS);
