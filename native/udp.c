@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <node_api.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,12 +53,13 @@ static napi_value make_int(napi_env env, int64_t value) {
   return out;
 }
 
-// A non-blocking UDP socket for (address, port, ipv6, bufferBytes) = argv[0..3], bound or connected to it.
-// bufferBytes sizes SO_SNDBUF or SO_RCVBUF; the kernel caps it at net.core.[wr]mem_max, and a smaller buffer
-// still works (sends see EAGAIN sooner, receives drop sooner).
+// A non-blocking UDP socket for (address, port, ipv6, bufferBytes, otherBufferBytes?) = argv[0..4], bound or
+// connected to it. bufferBytes sizes SO_RCVBUF when bound, SO_SNDBUF when connected; otherBufferBytes, when given,
+// sizes the other one too (for sockets that both send and receive). The kernel caps them at net.core.[wr]mem_max,
+// and a smaller buffer still works (sends see EAGAIN sooner, receives drop sooner).
 static napi_value open_socket(napi_env env, napi_callback_info info, bool bind_it) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char address[INET6_ADDRSTRLEN + 1];
   size_t address_len;
@@ -67,6 +69,10 @@ static napi_value open_socket(napi_env env, napi_callback_info info, bool bind_i
   CHECK(napi_get_value_uint32(env, argv[1], &port));
   CHECK(napi_get_value_bool(env, argv[2], &ipv6));
   CHECK(napi_get_value_uint32(env, argv[3], &buffer_bytes));
+  uint32_t other_buffer_bytes = 0;
+  napi_valuetype other_type = napi_undefined;
+  if (argc >= 5) CHECK(napi_typeof(env, argv[4], &other_type));
+  if (other_type != napi_undefined) CHECK(napi_get_value_uint32(env, argv[4], &other_buffer_bytes));
 
   struct sockaddr_storage at;
   socklen_t at_len;
@@ -89,6 +95,10 @@ static napi_value open_socket(napi_env env, napi_callback_info info, bool bind_i
   if (fd < 0) return throw_errno(env, "socket", errno);
   int size = (int)buffer_bytes;
   setsockopt(fd, SOL_SOCKET, bind_it ? SO_RCVBUF : SO_SNDBUF, &size, sizeof size);
+  if (other_type != napi_undefined) {
+    int other_size = (int)other_buffer_bytes;
+    setsockopt(fd, SOL_SOCKET, bind_it ? SO_SNDBUF : SO_RCVBUF, &other_size, sizeof other_size);
+  }
   if ((bind_it ? bind(fd, (struct sockaddr *)&at, at_len) : connect(fd, (struct sockaddr *)&at, at_len)) != 0) {
     int err = errno;
     close(fd);
@@ -97,12 +107,14 @@ static napi_value open_socket(napi_env env, napi_callback_info info, bool bind_i
   return make_int(env, fd);
 }
 
-// connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number): number (the fd)
+// connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number, receiveBufferBytes?: number):
+//   number (the fd)
 static napi_value js_connect(napi_env env, napi_callback_info info) {
   return open_socket(env, info, false);
 }
 
-// bind(address: string, port: number, ipv6: boolean, receiveBufferBytes: number): number (the fd)
+// bind(address: string, port: number, ipv6: boolean, receiveBufferBytes: number, sendBufferBytes?: number):
+//   number (the fd)
 static napi_value js_bind(napi_env env, napi_callback_info info) {
   return open_socket(env, info, true);
 }
@@ -218,6 +230,143 @@ static napi_value js_send_packets(napi_env env, napi_callback_info info) {
   return make_int(env, (int64_t)i);
 }
 
+// sendTo(fd: number, data: Buffer, name: Buffer): number
+// Sends data as one datagram to the address in name (a struct sockaddr as recvStart reports senders). Returns 0, or
+// the errno of a refused or dropped send (the datagram is lost).
+static napi_value js_send_to(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint8_t *data, *name;
+  size_t data_len, name_len;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_buffer_info(env, argv[1], (void **)&data, &data_len));
+  CHECK(napi_get_buffer_info(env, argv[2], (void **)&name, &name_len));
+  sa_family_t family;
+  if (name_len >= sizeof family) memcpy(&family, name, sizeof family);
+  socklen_t at_len = name_len < sizeof family ? 0
+                     : family == AF_INET6      ? sizeof(struct sockaddr_in6)
+                     : family == AF_INET       ? sizeof(struct sockaddr_in)
+                                               : 0;
+  if (at_len == 0 || at_len > name_len) {
+    napi_throw_range_error(env, NULL, "sendTo: name is not an IPv4 or IPv6 socket address");
+    return NULL;
+  }
+  ssize_t sent;
+  do {
+    sent = sendto(fd, data, data_len, MSG_DONTWAIT, (struct sockaddr *)name, at_len);
+  } while (sent < 0 && errno == EINTR);
+  return make_int(env, sent < 0 ? errno : 0);
+}
+
+// UDP GSO limits: a message carries at most this many segments and bytes (under the 64 KB IP datagram).
+#define GSO_SEGMENTS 64
+#define GSO_BYTES 65000
+
+static char gso_controls[BATCH][CMSG_SPACE(sizeof(uint16_t))];
+// gso_first[k] is the datagram message k starts with; gso_first[k + 1] - gso_first[k] how many it carries.
+static size_t gso_first[BATCH + 1];
+
+// sendDatagrams(fd, data: Buffer, offsets: Uint32Array, from: number, segment: boolean, result: Int32Array): number
+// Sends datagrams from..n-1 of data (datagram i is data[offsets[i], offsets[i + 1])) and returns the index it stopped
+// at, as sendPackets does (result[0]: refused, result[1]: errno that stopped it early). With segment, a run of
+// datagrams of one size (and at most one shorter one after them) leaves as one UDP GSO message that the kernel splits
+// back into those datagrams: on loopback that crosses the stack once per run instead of once per datagram. When the
+// kernel will not segment (the route's MTU is below the datagram size, no GSO support), it stops there with
+// result[2] = 1: call again without segment.
+static napi_value js_send_datagrams(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint32_t from;
+  bool segment;
+  uint8_t *data;
+  size_t data_len, offsets_count, result_len;
+  const uint32_t *offsets;
+  napi_typedarray_type result_type;
+  void *result_raw;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_buffer_info(env, argv[1], (void **)&data, &data_len));
+  CHECK(napi_get_value_uint32(env, argv[3], &from));
+  CHECK(napi_get_value_bool(env, argv[4], &segment));
+  CHECK(napi_get_typedarray_info(env, argv[5], &result_type, &result_len, &result_raw, NULL, NULL));
+  if (!get_uint32_array(env, argv[2], &offsets, &offsets_count) || offsets_count == 0 ||
+      result_type != napi_int32_array || result_len < 3) {
+    napi_throw_type_error(env, NULL, "sendDatagrams: need n + 1 Uint32Array offsets and an Int32Array(3) result");
+    return NULL;
+  }
+  size_t n = offsets_count - 1;
+  if (!offsets_fit(offsets, n, data_len) || from > n) {
+    napi_throw_range_error(env, NULL, "sendDatagrams: an offset lies outside its buffer");
+    return NULL;
+  }
+
+  int32_t *result = result_raw;
+  int32_t refused = 0;
+  int stopped_by = 0;
+  bool unsegmentable = false;
+  size_t i = from;
+  while (i < n) {
+    size_t count = 0;
+    size_t at = i;
+    while (count < BATCH && at < n) {
+      uint32_t size = offsets[at + 1] - offsets[at];
+      size_t end = at + 1;
+      if (segment && size > 0) {
+        while (end < n && end - at < GSO_SEGMENTS && offsets[end + 1] - offsets[at] <= GSO_BYTES) {
+          uint32_t next = offsets[end + 1] - offsets[end];
+          if (next > size || next == 0) break; // an empty segment would vanish
+          end++;
+          if (next < size) break; // a shorter datagram can only be the last segment
+        }
+      }
+      struct msghdr *m = &msgs[count].msg_hdr;
+      memset(m, 0, sizeof *m);
+      iovs[count].iov_base = data + offsets[at];
+      iovs[count].iov_len = offsets[end] - offsets[at];
+      m->msg_iov = &iovs[count];
+      m->msg_iovlen = 1;
+      if (end - at > 1) {
+        m->msg_control = gso_controls[count];
+        m->msg_controllen = sizeof gso_controls[count];
+        struct cmsghdr *c = CMSG_FIRSTHDR(m);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t gso_size = (uint16_t)size;
+        memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+      }
+      gso_first[count++] = at;
+      at = end;
+    }
+    gso_first[count] = at;
+    int sent = sendmmsg(fd, msgs, (unsigned)count, MSG_DONTWAIT);
+    if (sent > 0) {
+      i = gso_first[sent];
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      stopped_by = errno;
+      break;
+    }
+    if (msgs[0].msg_hdr.msg_controllen != 0 && (errno == EINVAL || errno == EMSGSIZE || errno == EIO ||
+                                               errno == ENOPROTOOPT || errno == EOPNOTSUPP)) {
+      unsegmentable = true;
+      break;
+    }
+    // Refused (ECONNREFUSED after a port-unreachable, EMSGSIZE, ...): this message is lost; the rest go on.
+    refused += (int32_t)(gso_first[1] - gso_first[0]);
+    i = gso_first[1];
+  }
+  result[0] = refused;
+  result[1] = stopped_by;
+  result[2] = unsegmentable;
+  return make_int(env, (int64_t)i);
+}
+
 // Batches per readiness event before libuv gets the loop back, so timers and other sockets still run at full load.
 #define ROUNDS_PER_WAKEUP 16
 
@@ -229,10 +378,13 @@ typedef struct {
   napi_ref on_batch;
   napi_ref slab_ref;
   napi_ref lengths_ref;
+  napi_ref names_ref;
   napi_async_context async;
   uint8_t *slab;
   int32_t *lengths;
   size_t slots;
+  uint8_t *names; // NULL, or one source address slot of name_bytes per datagram slot
+  size_t name_bytes;
   struct mmsghdr *msgs;
   struct iovec *iovs;
 } receiver_t;
@@ -243,6 +395,7 @@ static void receiver_free(uv_handle_t *handle) {
   napi_delete_reference(r->env, r->on_batch);
   napi_delete_reference(r->env, r->slab_ref);
   napi_delete_reference(r->env, r->lengths_ref);
+  if (r->names_ref) napi_delete_reference(r->env, r->names_ref);
   napi_async_destroy(r->env, r->async);
   free(r->msgs);
   free(r->iovs);
@@ -257,6 +410,10 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   for (int round = 0; round < ROUNDS_PER_WAKEUP && !r->stopped; round++) {
+    // The kernel shrinks msg_namelen to the address it wrote, so each call starts from the full slot again.
+    if (r->names) {
+      for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_namelen = (socklen_t)r->name_bytes;
+    }
     int got = recvmmsg(r->fd, r->msgs, (unsigned)r->slots, MSG_DONTWAIT, NULL);
     // EAGAIN: drained. Other errors (a pending ICMP error on a bound socket) carry no datagram: wait for more.
     if (got <= 0) break;
@@ -277,13 +434,21 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-// recvStart(fd: number, slab: Buffer, slotBytes: number, lengths: Int32Array, onBatch: (count) => void): handle
+// recvStart(fd: number, slab: Buffer, slotBytes: number, lengths: Int32Array, onBatch: (count) => void,
+//           names?: Buffer): handle
 // Datagram i of a batch lands in slab[i * slotBytes, i * slotBytes + lengths[i]); the slab is reused as soon as
-// onBatch returns. The receiver owns the fd from here on: recvStop closes it.
+// onBatch returns. When names is given, its sender's address (a struct sockaddr, as sendTo takes it) lands in
+// names[i * nameBytes, ...) with nameBytes = names.length / slots. The receiver owns the fd from here on: recvStop
+// closes it.
 static napi_value js_recv_start(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *names = NULL;
+  size_t names_len = 0;
+  napi_valuetype names_type = napi_undefined;
+  if (argc >= 6) CHECK(napi_typeof(env, argv[5], &names_type));
+  if (names_type != napi_undefined) CHECK(napi_get_buffer_info(env, argv[5], (void **)&names, &names_len));
   int32_t fd;
   uint32_t slot_bytes;
   uint8_t *slab;
@@ -300,6 +465,11 @@ static napi_value js_recv_start(napi_env env, napi_callback_info info) {
   if (lengths_type != napi_int32_array || callback_type != napi_function || slots == 0 || lengths_len < slots ||
       slots > BATCH) {
     napi_throw_type_error(env, NULL, "recvStart: need a slab of 1 to 1024 slots, one Int32Array length per slot");
+    return NULL;
+  }
+  size_t name_bytes = names ? names_len / slots : 0;
+  if (names && name_bytes < sizeof(struct sockaddr_in6)) {
+    napi_throw_type_error(env, NULL, "recvStart: names needs room for a sockaddr_in6 per slot");
     return NULL;
   }
 
@@ -321,11 +491,14 @@ static napi_value js_recv_start(napi_env env, napi_callback_info info) {
   r->slab = slab;
   r->lengths = lengths_raw;
   r->slots = slots;
+  r->names = names;
+  r->name_bytes = name_bytes;
   for (size_t i = 0; i < slots; i++) {
     r->iovs[i].iov_base = slab + i * slot_bytes;
     r->iovs[i].iov_len = slot_bytes;
     r->msgs[i].msg_hdr.msg_iov = &r->iovs[i];
     r->msgs[i].msg_hdr.msg_iovlen = 1;
+    if (names) r->msgs[i].msg_hdr.msg_name = names + i * name_bytes;
   }
   napi_value resource_name;
   uv_loop_t *loop;
@@ -335,6 +508,7 @@ static napi_value js_recv_start(napi_env env, napi_callback_info info) {
   CHECK(napi_create_reference(env, argv[4], 1, &r->on_batch));
   CHECK(napi_create_reference(env, argv[1], 1, &r->slab_ref));
   CHECK(napi_create_reference(env, argv[3], 1, &r->lengths_ref));
+  if (names) CHECK(napi_create_reference(env, argv[5], 1, &r->names_ref));
   CHECK(napi_get_uv_event_loop(env, &loop));
   int err = uv_poll_init(loop, &r->poll, fd);
   if (err == 0) {
@@ -379,6 +553,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_default, NULL},
       {"recvStart", NULL, js_recv_start, NULL, NULL, NULL, napi_default, NULL},
       {"recvStop", NULL, js_recv_stop, NULL, NULL, NULL, napi_default, NULL},
+      {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},
+      {"sendDatagrams", NULL, js_send_datagrams, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

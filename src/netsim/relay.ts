@@ -1,6 +1,6 @@
-import type { Socket } from 'node:dgram';
 import type { Endpoint } from '../transport/endpoint.js';
-import { bindSocket, closeSocket, connectSocket } from '../transport/udp.js';
+import { bindNativeRelaySocket, connectNativeRelaySocket } from '../transport/native-udp.js';
+import { bindSocket, closeSocket, connectSocket, type SendPath } from '../transport/udp.js';
 import { createImpairmentChain, type ChainStats, type ImpairmentChain } from './chain.js';
 import { CLEAN, type DirectionConfig, type NetworkConfig } from './config.js';
 import { Direction, randomSeed } from './rng.js';
@@ -25,7 +25,10 @@ export interface RelayStats {
   reverse: ChainStats;
   /** Datagrams from --to that arrived before anyone had sent to the relay, so had nowhere to go. */
   noPeer: number;
-  /** Socket errors (e.g. the receiver's port was closed: ICMP port unreachable). */
+  /**
+   * Socket errors (e.g. the receiver's port was closed: ICMP port unreachable), and datagrams the OS would not take
+   * (send buffer full).
+   */
   socketErrors: number;
 }
 
@@ -34,6 +37,8 @@ export interface Relay {
   readonly address: Endpoint;
   /** The seed in use; give it back as `seed` to repeat the run. */
   readonly seed: number;
+  /** How datagrams are moved: sendmmsg/recvmmsg batches on the native addon, or node:dgram one at a time. */
+  readonly path: SendPath;
   readonly stats: RelayStats;
   /** Switches both directions to another network while relaying, without dropping the sockets. */
   setNetwork(network: NetworkConfig): void;
@@ -51,17 +56,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const trace: Trace | undefined = options.replay ? await readTrace(options.replay) : undefined;
   const writer: TraceWriter | undefined = options.record ? await createTraceWriter(options.record) : undefined;
 
-  let socketErrors = 0;
   let noPeer = 0;
-
-  let peerAddress = '';
-  let peerPort = 0;
+  let ports: RelayPorts | undefined;
 
   const forward: ImpairmentChain = createImpairmentChain(options.network, {
     seed,
     direction: Direction.forward,
-    // The relay pushes dgram's own buffers (never reused), so it can hand them straight to send().
-    deliver: (datagram) => back.send(datagram),
+    deliver: (datagram) => ports?.forward(datagram),
     record: writer && ((fate) => writer.record('forward', fate)),
     replay: trace?.forward,
   });
@@ -71,43 +72,36 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       seed,
       direction: Direction.reverse,
       deliver: (datagram) => {
-        if (peerPort === 0) noPeer++;
-        else front.send(datagram, peerPort, peerAddress);
+        if (!ports?.reply(datagram)) noPeer++;
       },
       record: writer && ((fate) => writer.record('reverse', fate)),
       replay: trace?.reverse,
     },
   );
 
-  let front: Socket;
-  let back: Socket;
+  const fromSender: OnRelayed = (datagram, owned) => forward.push(datagram, owned);
+  const fromTarget: OnRelayed = (datagram, owned) => reverse.push(datagram, owned);
   try {
-    front = await bindSocket(options.listen);
-    back = await connectSocket(options.to).catch(async (err: unknown) => {
-      await closeSocket(front);
-      throw err;
-    });
+    ports =
+      openNativePorts(options.listen, options.to, fromSender, fromTarget) ??
+      (await openDgramPorts(options.listen, options.to, fromSender, fromTarget));
   } catch (err) {
     await writer?.close();
     throw err;
   }
-  for (const s of [front, back]) s.on('error', () => void socketErrors++);
+  const open = ports;
 
-  front.on('message', (msg, rinfo) => {
-    if (rinfo.port !== peerPort || rinfo.address !== peerAddress) {
-      peerPort = rinfo.port;
-      peerAddress = rinfo.address;
-    }
-    forward.push(msg, true);
+  const stats = (): RelayStats => ({
+    forward: forward.stats,
+    reverse: reverse.stats,
+    noPeer,
+    socketErrors: open.socketErrors,
   });
-  back.on('message', (msg) => reverse.push(msg, true));
-
-  const bound = front.address();
-  const stats = (): RelayStats => ({ forward: forward.stats, reverse: reverse.stats, noPeer, socketErrors });
   let closing: Promise<RelayStats> | undefined;
   return {
-    address: { host: bound.address, port: bound.port },
+    address: open.address,
     seed,
+    path: open.path,
     get stats() {
       return stats();
     },
@@ -119,7 +113,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       closing ??= (async () => {
         forward.close();
         reverse.close();
-        await Promise.all([closeSocket(front), closeSocket(back)]);
+        await open.close();
         await writer?.close();
         return stats();
       })();
@@ -130,4 +124,100 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
 function reverseConfig(network: NetworkConfig): DirectionConfig {
   return network.reverse ?? { settings: CLEAN, dropList: [], timeline: [] };
+}
+
+/** A datagram for the relay to pass on; `owned` says whether the relay may keep the buffer itself. */
+type OnRelayed = (datagram: Buffer, owned: boolean) => void;
+
+/** The relay's two sockets, front (bound at `listen`) and back (connected to `to`), however they are implemented. */
+interface RelayPorts {
+  readonly address: Endpoint;
+  readonly path: SendPath;
+  readonly socketErrors: number;
+  /** Sends on the back socket to `to`. */
+  forward(datagram: Buffer): void;
+  /** Sends from the front socket to whoever sent to it last; false when nobody has yet. */
+  reply(datagram: Buffer): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * recvmmsg and sendmmsg on the addon's sockets, or undefined when it is not to be used. Received datagrams are views
+ * of a slab that is reused after each batch; forwarded ones are copied into a queue that leaves in one sendmmsg
+ * once the loop has read what was ready.
+ */
+function openNativePorts(listen: Endpoint, to: Endpoint, fromSender: OnRelayed, fromTarget: OnRelayed) {
+  const front = bindNativeRelaySocket(listen, (datagram) => fromSender(datagram, false));
+  if (!front) return undefined;
+  let back;
+  try {
+    back = connectNativeRelaySocket(to, (datagram) => fromTarget(datagram, false));
+  } finally {
+    if (!back) void front.close();
+  }
+  if (!back) return undefined;
+  const ports: RelayPorts = {
+    address: front.address,
+    path: 'sendmmsg',
+    get socketErrors() {
+      return front.sendErrors + back.sendErrors;
+    },
+    forward: (datagram) => back.queue(datagram),
+    reply: (datagram) => front.reply(datagram),
+    close: async () => {
+      await back.close();
+      await front.close();
+    },
+  };
+  return ports;
+}
+
+/** node:dgram, one 'message' event and one send per datagram; its buffers are never reused, so they are owned. */
+async function openDgramPorts(
+  listen: Endpoint,
+  to: Endpoint,
+  fromSender: OnRelayed,
+  fromTarget: OnRelayed,
+): Promise<RelayPorts> {
+  const front = await bindSocket(listen);
+  const back = await connectSocket(to).catch(async (err: unknown) => {
+    await closeSocket(front);
+    throw err;
+  });
+  let socketErrors = 0;
+  for (const s of [front, back]) s.on('error', () => void socketErrors++);
+  // Without a callback dgram drops a failed send silently (ECONNREFUSED after an ICMP port-unreachable, ...).
+  const onSent = (err: Error | null): void => {
+    if (err) socketErrors++;
+  };
+
+  let peerAddress = '';
+  let peerPort = 0;
+  front.on('message', (msg, rinfo) => {
+    if (rinfo.port !== peerPort || rinfo.address !== peerAddress) {
+      peerPort = rinfo.port;
+      peerAddress = rinfo.address;
+    }
+    fromSender(msg, true);
+  });
+  back.on('message', (msg) => fromTarget(msg, true));
+
+  const bound = front.address();
+  return {
+    address: { host: bound.address, port: bound.port },
+    path: 'dgram',
+    get socketErrors() {
+      return socketErrors;
+    },
+    // What the chain delivers is either dgram's own buffer or its own copy, never reused: send() can take it as is.
+    forward: (datagram) => back.send(datagram, onSent),
+    reply: (datagram) => {
+      if (peerPort === 0) return false;
+      front.send(datagram, peerPort, peerAddress, onSent);
+      return true;
+    },
+    close: async () => {
+      await Promise.all([closeSocket(front), closeSocket(back)]);
+    },
+  };
 }

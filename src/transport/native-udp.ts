@@ -9,7 +9,7 @@ import { SOCKET_BUFFER_BYTES, type DatagramInput, type FrameLink, type OnDatagra
 
 /** The addon built from native/ by scripts/build-native.mjs (see native/udp_send.c for the contract). */
 interface NativeUdpAddon {
-  connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number): number;
+  connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number, receiveBufferBytes?: number): number;
   close(fd: number): void;
   sendPackets(
     fd: number,
@@ -20,10 +20,19 @@ interface NativeUdpAddon {
     from: number,
     result: Int32Array,
   ): number;
-  bind(address: string, port: number, ipv6: boolean, receiveBufferBytes: number): number;
+  bind(address: string, port: number, ipv6: boolean, receiveBufferBytes: number, sendBufferBytes?: number): number;
   localPort(fd: number): number;
-  recvStart(fd: number, slab: Buffer, slotBytes: number, lengths: Int32Array, onBatch: (count: number) => void): object;
+  recvStart(
+    fd: number,
+    slab: Buffer,
+    slotBytes: number,
+    lengths: Int32Array,
+    onBatch: (count: number) => void,
+    names?: Buffer,
+  ): object;
   recvStop(handle: object): void;
+  sendTo(fd: number, data: Buffer, name: Buffer): number;
+  sendDatagrams(fd: number, data: Buffer, offsets: Uint32Array, from: number, segment: boolean, result: Int32Array): number;
 }
 
 /** Same depth below the package root from src/transport (tsx) and dist/transport (built). */
@@ -174,4 +183,161 @@ export class NativeDatagramInput implements DatagramInput {
       this.onDatagram(slab.subarray(start, start + lengths[i]!));
     }
   };
+}
+
+/** Room for a struct sockaddr_in6, the largest address recvStart reports. */
+const NAME_BYTES = 28;
+/** What one flush may hand to sendmmsg: the addon's batch cap, and room for a full batch of 1400-byte datagrams. */
+const OUT_SLOTS = 1024;
+const OUT_BYTES = 4 * 1024 * 1024;
+/** Replies are feedback (RTCP and the like), a trickle next to the forward stream: a few slots are plenty. */
+const REPLY_SLOTS = 8;
+
+/**
+ * A relay's socket on the addon: receives in recvmmsg batches and sends in sendmmsg batches, for forwarding many
+ * small datagrams without one JS call and one syscall each. Bound (`bindNativeRelaySocket`), it remembers who sent
+ * last and can reply there; connected (`connectNativeRelaySocket`), it queues datagrams for its peer and sends them
+ * all once the event loop reaches its check phase, after the receive batches of this turn, with runs of one size as
+ * UDP GSO messages (on loopback the kernel's per-datagram cost, not JS, is what limits a relay).
+ */
+export class NativeRelaySocket {
+  readonly address: Endpoint;
+  /** Datagrams the kernel refused or that found the queue full (the kernel had stopped taking them): all lost. */
+  sendErrors = 0;
+  private fd: number;
+  private readonly slab: Buffer;
+  private readonly lengths: Int32Array;
+  private readonly names: Buffer | undefined;
+  private readonly lastSender = Buffer.alloc(NAME_BYTES);
+  private heardFrom = false;
+  private handle: object | undefined;
+  private out: Buffer | undefined;
+  /** Datagram i of the queue is out[offsets[i], offsets[i + 1]). */
+  private readonly offsets = new Uint32Array(OUT_SLOTS + 1);
+  private queued = 0;
+  private sent = 0;
+  /** UDP GSO, until the kernel refuses it (no support, or a route whose MTU is below the datagrams). */
+  private segment = true;
+  private flushing: NodeJS.Immediate | undefined;
+  /** [datagrams refused, errno that stopped the call early, 1 when the kernel would not segment], by the addon. */
+  private readonly result = new Int32Array(3);
+
+  constructor(
+    private readonly addon: NativeUdpAddon,
+    fd: number,
+    host: string,
+    slots: number,
+    rememberSenders: boolean,
+    private readonly onDatagram: OnDatagram,
+  ) {
+    this.fd = fd;
+    this.slab = Buffer.allocUnsafeSlow(SLOT_BYTES * slots);
+    this.lengths = new Int32Array(slots);
+    this.names = rememberSenders ? Buffer.alloc(NAME_BYTES * slots) : undefined;
+    try {
+      this.address = { host, port: addon.localPort(fd) };
+      this.handle = addon.recvStart(fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names);
+    } catch (err) {
+      addon.close(fd); // recvStart owns the fd only once it succeeds
+      throw err;
+    }
+  }
+
+  /** Copies `datagram` into the send queue (a view may be reused right after). */
+  queue(datagram: Buffer): void {
+    if (!this.handle) return;
+    this.out ??= Buffer.allocUnsafeSlow(OUT_BYTES);
+    if (!this.fits(datagram)) this.flush();
+    if (!this.fits(datagram)) {
+      this.sendErrors++;
+      return;
+    }
+    const end = this.offsets[this.queued]!;
+    datagram.copy(this.out, end);
+    this.offsets[++this.queued] = end + datagram.length;
+    this.flushing ??= setImmediate(this.flush);
+  }
+
+  /** Sends `datagram` to whoever sent the latest datagram here; false when nobody has sent anything yet. */
+  reply(datagram: Buffer): boolean {
+    if (!this.heardFrom) return false;
+    if (this.handle && this.addon.sendTo(this.fd, datagram, this.lastSender) !== 0) this.sendErrors++;
+    return true;
+  }
+
+  /** Sends what is queued, then stops receiving and closes the socket. */
+  close(): Promise<void> {
+    this.flush();
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    if (this.handle) this.addon.recvStop(this.handle); // closes the fd
+    this.handle = undefined;
+    this.fd = -1;
+    return Promise.resolve();
+  }
+
+  private fits(datagram: Buffer): boolean {
+    return this.queued < OUT_SLOTS && this.offsets[this.queued]! + datagram.length <= OUT_BYTES;
+  }
+
+  private readonly flush = (): void => {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    const count = this.queued;
+    if (this.sent === count || !this.handle) return;
+    const offsets = this.offsets.subarray(0, count + 1);
+    this.sent = this.addon.sendDatagrams(this.fd, this.out!, offsets, this.sent, this.segment, this.result);
+    this.sendErrors += this.result[0]!;
+    if (this.result[2] === 1) {
+      this.segment = false;
+      this.sent = this.addon.sendDatagrams(this.fd, this.out!, offsets, this.sent, false, this.result);
+      this.sendErrors += this.result[0]!;
+    }
+    if (this.sent === count) this.queued = this.sent = 0;
+    else this.flushing = setImmediate(this.flush); // the send buffer is full: let the kernel drain it
+  };
+
+  private readonly onBatch = (count: number): void => {
+    const { slab, lengths, names } = this;
+    if (names && count > 0) {
+      names.copy(this.lastSender, 0, (count - 1) * NAME_BYTES, count * NAME_BYTES);
+      this.heardFrom = true;
+    }
+    for (let i = 0; i < count && this.handle; i++) {
+      const start = i * SLOT_BYTES;
+      this.onDatagram(slab.subarray(start, start + lengths[i]!));
+    }
+  };
+}
+
+/**
+ * A relay's front socket bound to `listen` (the receiving end, remembering senders to reply to), or undefined when
+ * the addon is not to be used.
+ */
+export function bindNativeRelaySocket(
+  listen: Endpoint,
+  onDatagram: OnDatagram,
+  path = NATIVE_ADDON_PATH,
+): NativeRelaySocket | undefined {
+  const addon = usableAddon(path);
+  if (!addon) return undefined;
+  const [host, port, ipv6] = socketArgs(listen);
+  const fd = addon.bind(host, port, ipv6, SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES);
+  return new NativeRelaySocket(addon, fd, host, SLOTS, true, onDatagram);
+}
+
+/**
+ * A relay's back socket connected to `to` (the sending end, also reading the replies of `to`), or undefined when the
+ * addon is not to be used.
+ */
+export function connectNativeRelaySocket(
+  to: Endpoint,
+  onDatagram: OnDatagram,
+  path = NATIVE_ADDON_PATH,
+): NativeRelaySocket | undefined {
+  const addon = usableAddon(path);
+  if (!addon) return undefined;
+  const [host, port, ipv6] = socketArgs(to);
+  const fd = addon.connect(host, port, ipv6, SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES);
+  return new NativeRelaySocket(addon, fd, ipv6 ? '::' : '0.0.0.0', REPLY_SLOTS, false, onDatagram);
 }

@@ -68,67 +68,149 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     }
   }
 
-  it('forwards both ways, impairing only the forward direction by default, and counts it all', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'netsim-e2e-'));
-    const trace = join(dir, 'trace.jsonl');
-    const { client, relay, serverGot, clientGot } = await echoThrough({ loss: '30%' }, trace);
-    await sendAll(client, relay, 400);
-    await until(() => relay.stats.forward.received === 400 && clientGot.length === serverGot.length);
-    await sleep(50);
-    const stats = await relay.close();
-    expect(stats.forward.received).to.equal(400);
-    expect(stats.forward.dropped.loss).to.be.within(80, 160);
-    expect(stats.forward.forwarded).to.equal(400 - stats.forward.dropped.loss);
-    expect(serverGot).to.have.length(stats.forward.forwarded);
-    // Every echo came back: the reverse direction is clean.
-    expect(stats.reverse).to.include({ received: serverGot.length, forwarded: serverGot.length });
-    expect(stats.reverse.dropped).to.deep.equal({ loss: 0, queue: 0, dropList: 0 });
-    expect(clientGot.sort((a, b) => a - b)).to.deep.equal([...serverGot].sort((a, b) => a - b));
-    // The trace names exactly the ordinals the server never saw.
-    const lines = (await readFile(trace, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    const droppedOrdinals = lines.filter((l) => l.direction === 'forward' && l.fate === 'dropped').map((l) => l.ordinal);
-    const got = new Set(serverGot);
-    expect(droppedOrdinals.length).to.equal(stats.forward.dropped.loss);
-    for (const o of droppedOrdinals) expect(got.has(o)).to.equal(false);
-  });
+  for (const { native, path } of [
+    { native: undefined, path: 'sendmmsg' },
+    { native: '0', path: 'dgram' },
+  ] as const) {
+    describe(`startRelay on ${path}${native ? ` (FRAMEWIRE_NATIVE=${native})` : ''}`, () => {
+      const saved = process.env.FRAMEWIRE_NATIVE;
+      before(() => {
+        if (native === undefined) delete process.env.FRAMEWIRE_NATIVE;
+        else process.env.FRAMEWIRE_NATIVE = native;
+      });
+      after(() => {
+        if (saved === undefined) delete process.env.FRAMEWIRE_NATIVE;
+        else process.env.FRAMEWIRE_NATIVE = saved;
+      });
 
-  it('impairs the reverse direction when the config has a reverse section', async () => {
-    const { client, relay, serverGot, clientGot } = await echoThrough({ reverse: { dropList: [0, 1, 2] } });
-    await sendAll(client, relay, 20);
-    await until(() => serverGot.length === 20 && relay.stats.reverse.received === 20);
-    await until(() => clientGot.length === 17);
-    expect(relay.stats.reverse.dropped.dropList).to.equal(3);
-    expect(relay.stats.forward.forwarded).to.equal(20);
-  });
+      it(`moves datagrams with ${path}`, async () => {
+        const { relay } = await echoThrough({});
+        expect(relay.path).to.equal(path);
+      });
 
-  it('setNetwork switches the impairment live, on the same sockets, with ordinals carrying on', async () => {
-    const { client, relay, serverGot } = await echoThrough({});
-    await sendAll(client, relay, 50);
-    await until(() => serverGot.length === 50);
-    relay.setNetwork(parseNetworkConfig({ dropList: [60, 61], loss: '100%' }));
-    await sendAll(client, relay, 50);
-    await until(() => relay.stats.forward.received === 100);
-    relay.setNetwork(parseNetworkConfig({ reverse: { loss: '100%' } }));
-    await sendAll(client, relay, 50);
-    await until(() => relay.stats.forward.received === 150 && serverGot.length === 100);
-    await sleep(50);
-    const stats = await relay.close();
-    expect(stats.forward.dropped.loss + stats.forward.dropped.dropList).to.equal(50);
-    expect(stats.forward.dropped.dropList).to.equal(2); // ordinals 60 and 61: the count went on from 50
-    expect(stats.reverse.dropped.loss).to.equal(50); // the echoes of the third batch, by the new reverse section
-  });
+      it('forwards both ways, impairing only the forward direction by default, and counts it all', async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'netsim-e2e-'));
+        const trace = join(dir, 'trace.jsonl');
+        const { client, relay, serverGot, clientGot } = await echoThrough({ loss: '30%' }, trace);
+        await sendAll(client, relay, 400);
+        await until(() => relay.stats.forward.received === 400 && clientGot.length === serverGot.length);
+        await sleep(50);
+        const stats = await relay.close();
+        expect(stats.forward.received).to.equal(400);
+        expect(stats.forward.dropped.loss).to.be.within(80, 160);
+        expect(stats.forward.forwarded).to.equal(400 - stats.forward.dropped.loss);
+        expect(serverGot).to.have.length(stats.forward.forwarded);
+        // Every echo came back: the reverse direction is clean.
+        expect(stats.reverse).to.include({ received: serverGot.length, forwarded: serverGot.length });
+        expect(stats.reverse.dropped).to.deep.equal({ loss: 0, queue: 0, dropList: 0 });
+        expect(clientGot.sort((a, b) => a - b)).to.deep.equal([...serverGot].sort((a, b) => a - b));
+        // The trace names exactly the ordinals the server never saw.
+        const lines = (await readFile(trace, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+        const droppedOrdinals = lines.filter((l) => l.direction === 'forward' && l.fate === 'dropped').map((l) => l.ordinal);
+        const got = new Set(serverGot);
+        expect(droppedOrdinals.length).to.equal(stats.forward.dropped.loss);
+        for (const o of droppedOrdinals) expect(got.has(o)).to.equal(false);
+      });
 
-  it('same seed, same fates over the wire', async () => {
-    const runs: number[][] = [];
-    for (let r = 0; r < 2; r++) {
-      const { client, relay, serverGot } = await echoThrough({ loss: '20%', duplicate: '10%' });
-      await sendAll(client, relay, 300);
-      await until(() => relay.stats.forward.received === 300 && serverGot.length === relay.stats.forward.forwarded);
-      runs.push(serverGot.slice());
-      for (const c of cleanup.splice(0).reverse()) await c();
-    }
-    expect(runs[1]).to.deep.equal(runs[0]);
-  });
+      it('impairs the reverse direction when the config has a reverse section', async () => {
+        const { client, relay, serverGot, clientGot } = await echoThrough({ reverse: { dropList: [0, 1, 2] } });
+        await sendAll(client, relay, 20);
+        await until(() => serverGot.length === 20 && relay.stats.reverse.received === 20);
+        await until(() => clientGot.length === 17);
+        expect(relay.stats.reverse.dropped.dropList).to.equal(3);
+        expect(relay.stats.forward.forwarded).to.equal(20);
+      });
+
+      it('setNetwork switches the impairment live, on the same sockets, with ordinals carrying on', async () => {
+        const { client, relay, serverGot } = await echoThrough({});
+        await sendAll(client, relay, 50);
+        await until(() => serverGot.length === 50);
+        relay.setNetwork(parseNetworkConfig({ dropList: [60, 61], loss: '100%' }));
+        await sendAll(client, relay, 50);
+        await until(() => relay.stats.forward.received === 100);
+        relay.setNetwork(parseNetworkConfig({ reverse: { loss: '100%' } }));
+        await sendAll(client, relay, 50);
+        await until(() => relay.stats.forward.received === 150 && serverGot.length === 100);
+        await sleep(50);
+        const stats = await relay.close();
+        expect(stats.forward.dropped.loss + stats.forward.dropped.dropList).to.equal(50);
+        expect(stats.forward.dropped.dropList).to.equal(2); // ordinals 60 and 61: the count went on from 50
+        expect(stats.reverse.dropped.loss).to.equal(50); // the echoes of the third batch, by the new reverse section
+      });
+
+      it('same seed, same fates over the wire', async () => {
+        const runs: number[][] = [];
+        for (let r = 0; r < 2; r++) {
+          const { client, relay, serverGot } = await echoThrough({ loss: '20%', duplicate: '10%' });
+          await sendAll(client, relay, 300);
+          await until(() => relay.stats.forward.received === 300 && serverGot.length === relay.stats.forward.forwarded);
+          runs.push(serverGot.slice());
+          for (const c of cleanup.splice(0).reverse()) await c();
+        }
+        expect(runs[1]).to.deep.equal(runs[0]);
+      });
+
+      it('forwards thousands of datagrams of all sizes byte-exact and in order, then echoes them all back', async () => {
+        const { client, relay, server, clientGot } = await echoThrough({});
+        // 100 datagrams of up to 9 KB at a time overflow the default receive buffers of these plain sockets.
+        for (const s of [client, server]) s.setRecvBufferSize(8 * 1024 * 1024);
+        const got: Buffer[] = [];
+        server.on('message', (msg) => got.push(msg));
+        const sent: Buffer[] = [];
+        for (let i = 0; i < 3000; i++) {
+          // Sizes from 4 bytes to 9 KB, so batches mix datagrams far apart in size.
+          const d = Buffer.alloc(4 + ((i * 997) % 9000), i % 251);
+          d.writeUInt32BE(i, 0);
+          sent.push(d);
+          client.send(d, relay.address.port, '127.0.0.1');
+          if (i % 100 === 99) await sleep(2);
+        }
+        await until(() => got.length === 3000 && clientGot.length === 3000);
+        expect(got.map((d) => d.readUInt32BE(0))).to.deep.equal(sent.map((_, i) => i));
+        for (let i = 0; i < sent.length; i++) expect(got[i]!.equals(sent[i]!), `datagram ${i}`).to.equal(true);
+        expect(relay.stats).to.deep.include({ noPeer: 0, socketErrors: 0 });
+      });
+
+      it('forwards what the chain delays, after the receive batch that brought it is long gone', async () => {
+        const { client, relay, serverGot, clientGot } = await echoThrough({ delay: '5ms', jitter: '2ms' });
+        await sendAll(client, relay, 300);
+        await until(() => serverGot.length === 300 && clientGot.length === 300);
+        expect(serverGot.slice().sort((a, b) => a - b)).to.deep.equal([...Array(300).keys()]);
+      });
+
+      it('sends replies to whoever sent last', async () => {
+        const { client, relay, clientGot } = await echoThrough({});
+        await sendAll(client, relay, 5);
+        await until(() => clientGot.length === 5);
+        const other = await udp();
+        cleanup.push(() => other.close());
+        const otherGot: number[] = [];
+        other.on('message', (msg) => otherGot.push(msg.readUInt32BE(0)));
+        await sendAll(other, relay, 7);
+        await until(() => otherGot.length === 7);
+        await sleep(20);
+        expect(clientGot).to.have.length(5);
+        expect(relay.stats.noPeer).to.equal(0);
+      });
+
+      it('counts sends refused while nothing listens at `to`, and keeps relaying', async () => {
+        const gone = await udp();
+        const closedPort = port(gone);
+        await new Promise<void>((resolve) => gone.close(resolve));
+        const client = await udp();
+        const relay = await startRelay({
+          listen: { host: '127.0.0.1', port: 0 },
+          to: { host: '127.0.0.1', port: closedPort },
+          network: parseNetworkConfig({}),
+        });
+        cleanup.push(() => relay.close(), () => client.close());
+        await sendAll(client, relay, 500);
+        await until(() => relay.stats.forward.received === 500 && relay.stats.socketErrors > 0);
+        const stats = await relay.close();
+        expect(stats.forward.forwarded).to.equal(500);
+      });
+    });
+  }
 
   it('framewire netsim: prints the seed, relays, and prints a summary on SIGINT (exit 0)', async () => {
     const server = await udp();
