@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../usage-error.js';
 import { exitCodeOf } from './command.js';
@@ -14,6 +15,7 @@ const COMMANDS: Array<() => Command> = [sendCommand, receiveCommand, runCommand,
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('framewire')
     .description('Send live uncompressed video frames over UDP, fast, and test it under bad networks')
+    .version(packageVersion())
     .exitOverride();
   const commands = COMMANDS.map((make) => make().exitOverride());
   for (const c of commands) program.addCommand(c);
@@ -36,4 +38,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`framewire: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/** The version in package.json, two levels up from both src/cli and dist/cli. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
 import { framewire } from '../support/cli.js';
 
 /** Each bad input must stop the CLI with exit 2 and a one-line message naming what was wrong, before any traffic. */
@@ -35,4 +36,13 @@ describe('cli usage errors', function () {
       expect(result.stdout).to.equal('');
     });
   }
+});
+
+describe('cli version', () => {
+  it('prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    const r = await framewire(['--version']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout.trim()).to.equal(version);
+  });
 });
