@@ -13,7 +13,7 @@ import {
   LINE_MASK,
   OFFSET_MASK,
 } from './rfc4175-format.js';
-import { SEQ_DUPLICATE, SEQ_IMPLAUSIBLE, SequenceTracker } from './sequence-tracker.js';
+import { SEQ_DUPLICATE, SEQ_IMPLAUSIBLE, SEQ_RESTART, SequenceTracker } from './sequence-tracker.js';
 
 export const DEFAULT_FRAMES_IN_FLIGHT = 3;
 /** Each frame in flight is a full frame buffer; this bounds the memory a flag can ask for. */
@@ -127,6 +127,8 @@ export class Rfc4175Depacketizer implements Depacketizer {
       stats.packetsMalformed++;
       return;
     }
+    // A sender restarted under the same SSRC (e.g. pinned with --ssrc) starts a new timestamp line too.
+    if (verdict === SEQ_RESTART) this.forgetStream();
     const slot = this.slotFor(h.timestamp, arrivalUs);
     if (slot === undefined) {
       stats.packetsLate++;
@@ -188,17 +190,21 @@ export class Rfc4175Depacketizer implements Depacketizer {
     }
   }
 
+  /** The old stream's frames will never complete: hands them over, then forgets which timestamps it retired. */
+  private forgetStream(): void {
+    this.flush();
+    this.anyRetired = false;
+    this.recentCount = 0;
+  }
+
   /** Decides whether a packet of `ssrc` is ours, letting a new sender take over from one gone silent. */
   private follows(ssrc: number, arrivalUs: number): boolean {
     if (this.ssrc === undefined) {
       this.ssrc = ssrc;
     } else if (ssrc !== this.ssrc) {
       if (this.pinned || arrivalUs - this.lastHeardUs < SSRC_TAKEOVER_US) return false;
-      // The old sender's frames will never complete; hand them over before forgetting its stream.
-      this.flush();
+      this.forgetStream();
       this.sequence.reset();
-      this.anyRetired = false;
-      this.recentCount = 0;
       this.ssrc = ssrc;
       this.stats.ssrcChanges++;
     }

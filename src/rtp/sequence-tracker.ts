@@ -2,13 +2,16 @@
  * Loss and duplicate accounting over 32-bit extended sequence numbers, after RFC 3550 appendix A.3:
  * lost = expected - received, where a sliding bitmap of recent numbers keeps duplicates from counting as
  * received. Numbers too far from the highest seen (a restarted sender or a forged packet) are implausible
- * until two arrive in a row, which resynchronises, as A.3 does.
+ * until two arrive in a row, which resynchronises, as A.3 does, and is reported as a restart so the caller can
+ * forget the old stream too.
  */
 
 export const SEQ_NEW = 0;
 export const SEQ_DUPLICATE = 1;
 export const SEQ_IMPLAUSIBLE = 2;
-export type SeqVerdict = typeof SEQ_NEW | typeof SEQ_DUPLICATE | typeof SEQ_IMPLAUSIBLE;
+/** A new packet that confirmed the sender restarted its sequence: everything tied to the old one is stale. */
+export const SEQ_RESTART = 3;
+export type SeqVerdict = typeof SEQ_NEW | typeof SEQ_DUPLICATE | typeof SEQ_IMPLAUSIBLE | typeof SEQ_RESTART;
 
 /** Numbers remembered for duplicate detection: several 1080p frames (about 4,500 packets each) of reordering. */
 export const SEQUENCE_WINDOW = 1 << 16;
@@ -71,7 +74,7 @@ export class SequenceTracker {
     if (seq === this.probation) {
       this.reset();
       this.start(seq);
-      return SEQ_NEW;
+      return SEQ_RESTART;
     }
     this.probation = (seq + 1) >>> 0;
     return SEQ_IMPLAUSIBLE;
@@ -92,17 +95,17 @@ export class SequenceTracker {
   }
 
   private mark(s: number): void {
-    const i = s % SEQUENCE_WINDOW;
+    const i = s & (SEQUENCE_WINDOW - 1); // also right for s below 0 or above 2^32 (unwrapped)
     this.seen[i >>> 5]! |= 1 << (i & 31);
   }
 
   private unmark(s: number): void {
-    const i = s % SEQUENCE_WINDOW;
+    const i = s & (SEQUENCE_WINDOW - 1); // also right for s below 0 or above 2^32 (unwrapped)
     this.seen[i >>> 5]! &= ~(1 << (i & 31));
   }
 
   private isMarked(s: number): boolean {
-    const i = s % SEQUENCE_WINDOW;
+    const i = s & (SEQUENCE_WINDOW - 1); // also right for s below 0 or above 2^32 (unwrapped)
     return (this.seen[i >>> 5]! & (1 << (i & 31))) !== 0;
   }
 }

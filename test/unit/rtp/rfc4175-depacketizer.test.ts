@@ -190,6 +190,23 @@ describe('Rfc4175Depacketizer', () => {
       expect(d.stats.packetsLost).to.equal(0);
     });
 
+    it('takes a sender restarted under the same SSRC (new sequence and timestamps) as a new stream', () => {
+      const c = collector();
+      const d = new Rfc4175Depacketizer(g, c.onFrame, { ssrc: 5 });
+      const first = new Rfc4175Packetizer(g, { mtu: 576, ssrc: 5, initialSequence: 100, initialTimestamp: 2_000_000_000 });
+      // Every frame loses its last packet; the fourth evicts the first, so the depacketizer retires a timestamp.
+      for (let i = 0; i < 4; i++) pushAll(d, packetsOf(first, makeFrame(g, i, i * 40_000)).slice(0, -1), i * 40_000);
+      // Restarted: sequence numbers far away and timestamps "older" than every frame already handed over.
+      const again = new Rfc4175Packetizer(g, { mtu: 576, ssrc: 5, initialSequence: 3_000_000_000, initialTimestamp: 0 });
+      for (let i = 0; i < 4; i++) pushAll(d, packetsOf(again, makeFrame(g, 10 + i, i * 40_000)), 1_000_000 + i * 40_000);
+      d.flush();
+      // The restart is confirmed by its second packet, so its first frame lacks the first packet; the rest arrive whole.
+      const restarted = c.received.filter((r) => r.info.rtpTimestamp! < 1_000_000);
+      expect(restarted.map((r) => r.info.complete)).to.deep.equal([true, true, true, false]);
+      expect(restarted[2]!.frame.data.equals(makeFrame(g, 13).data)).to.equal(true);
+      expect(d.stats).to.include({ packetsLate: 0, packetsMalformed: 1, framesComplete: 3 });
+    });
+
     it('stays pinned to options.ssrc however long it is silent', () => {
       const c = collector();
       const d = new Rfc4175Depacketizer(g, c.onFrame, { ssrc: 2 });

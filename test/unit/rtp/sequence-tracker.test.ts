@@ -4,6 +4,7 @@ import {
   SEQ_DUPLICATE,
   SEQ_IMPLAUSIBLE,
   SEQ_NEW,
+  SEQ_RESTART,
   SEQUENCE_WINDOW,
   SequenceTracker,
 } from '../../../src/rtp/sequence-tracker.js';
@@ -47,7 +48,7 @@ describe('SequenceTracker', () => {
     expect(t.accept(3 + MAX_DROPOUT)).to.equal(SEQ_IMPLAUSIBLE);
     expect(t.accept(10 + MAX_DROPOUT)).to.equal(SEQ_IMPLAUSIBLE);
     expect(t.lost).to.equal(1);
-    expect(t.accept(11 + MAX_DROPOUT)).to.equal(SEQ_NEW);
+    expect(t.accept(11 + MAX_DROPOUT)).to.equal(SEQ_RESTART);
     expect(t.accept(13 + MAX_DROPOUT)).to.equal(SEQ_NEW);
     expect(t.lost).to.equal(2);
   });
