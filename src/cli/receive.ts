@@ -98,8 +98,9 @@ function summary(r: ReceiverReport): string {
     ? `, latency p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms`
     : '';
   const drops = Object.entries(r.sinkDrops).filter(([, n]) => n > 0).map(([s, n]) => `, ${s} dropped ${n}`).join('');
+  const errors = Object.entries(r.sinkErrors).map(([s, e]) => `, ${s} failed on ${e.count} frames (${e.first})`).join('');
   return `framewire receive: ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
     `packets ${r.packetsReceived} received, ${r.packetsLost} lost, ${r.packetsDuplicate} duplicate, ` +
-    `${r.packetsMalformed} malformed; ${r.fps} fps, ${r.bitrateMbps} Mbit/s over ${r.durationSec} s${latency}${drops} ` +
+    `${r.packetsMalformed} malformed; ${r.fps} fps, ${r.bitrateMbps} Mbit/s over ${r.durationSec} s${latency}${drops}${errors} ` +
     `(ended: ${r.endReason})\n`;
 }

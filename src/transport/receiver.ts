@@ -65,6 +65,8 @@ export interface ReceiverReport {
   latencyMs?: Percentiles;
   /** Frames sinks dropped because they could not keep up, by sink. */
   sinkDrops: Record<string, number>;
+  /** Frames a sink threw on (each counted, reception went on), with the first error's message, by sink. */
+  sinkErrors: Record<string, { count: number; first: string }>;
   endReason: 'frames' | 'timeout' | 'stopped';
   frames: FrameRecord[];
 }
@@ -90,6 +92,7 @@ export class Receiver {
   private readonly latencies: number[] = [];
   private readonly sinks: Sink[];
   private framesCorrupt = 0;
+  private readonly sinkErrors = new Map<Sink, { count: number; first: string }>();
   private firstPacketUs = 0;
   private lastPacketUs = 0;
   private readonly startUs = nowUs();
@@ -180,7 +183,16 @@ export class Receiver {
         stamp,
       };
       const view: Frame = { ...frame, index: record.index, captureTimeUs: stamp?.captureTimeUs ?? frame.captureTimeUs };
-      for (const sink of this.sinks) sink.write(view, sinkInfo);
+      for (const sink of this.sinks) {
+        try {
+          sink.write(view, sinkInfo);
+        } catch (err) {
+          // A failing sink must not take the receive path (and every other sink) down with it.
+          const seen = this.sinkErrors.get(sink);
+          if (seen) seen.count++;
+          else this.sinkErrors.set(sink, { count: 1, first: err instanceof Error ? err.message : String(err) });
+        }
+      }
     }
     const target = this.options.frames;
     if (target !== undefined && this.depacketizer.stats.framesComplete >= target) this.end('frames');
@@ -206,6 +218,8 @@ export class Receiver {
     const durationSec = this.firstPacketUs ? (this.lastPacketUs - this.firstPacketUs) / 1e6 : 0;
     const sinkDrops: Record<string, number> = {};
     for (const sink of this.sinks) sinkDrops[sink.description] = sink.dropped;
+    const sinkErrors: ReceiverReport['sinkErrors'] = {};
+    for (const [sink, errors] of this.sinkErrors) sinkErrors[sink.description] = errors;
     return {
       framesComplete: s.framesComplete,
       framesIncomplete: s.framesIncomplete,
@@ -223,6 +237,7 @@ export class Receiver {
       durationSec: round(durationSec, 3),
       latencyMs: summarize(this.latencies),
       sinkDrops,
+      sinkErrors,
       endReason,
       frames: this.records,
     };

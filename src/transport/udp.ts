@@ -27,6 +27,8 @@ export async function bindSocket(listen: Endpoint): Promise<dgram.Socket> {
     });
   });
   enlargeBuffers(socket);
+  // An 'error' event with no listener would crash the process; callers that count errors add their own.
+  socket.on('error', () => undefined);
   return socket;
 }
 

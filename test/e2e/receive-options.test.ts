@@ -114,6 +114,25 @@ describe('e2e: receive options', function () {
     }
   });
 
+  it('counts a sink that throws and keeps receiving for the other sinks', async () => {
+    const written: boolean[] = [];
+    const counting: Sink = {
+      description: 'count', dropped: 0, write: (_f, info) => { written.push(info.complete); }, close: async () => undefined,
+    };
+    const broken: Sink = {
+      description: 'broken', dropped: 0, write: () => { throw new Error('disk full'); }, close: async () => undefined,
+    };
+    const receiver = await Receiver.open({
+      listen: { host: '127.0.0.1', port: 0 }, geometry: { width: 160, height: 120, format: 'rgb24' }, wire: 'rtp',
+      sinks: [broken, counting], frames: 4,
+    });
+    const sent = await framewire(['send', '--frames', '4', '--fps', '100', '--to', `127.0.0.1:${receiver.address.port}`]);
+    expect(sent.code, sent.stderr).to.equal(0);
+    const report = await receiver.done;
+    expect(written).to.deep.equal([true, true, true, true]);
+    expect(report.sinkErrors).to.deep.equal({ broken: { count: 4, first: 'disk full' } });
+  });
+
   it('png sink names files by the stamped index', async () => {
     const { peer, port } = await startFramewireReceiver(['--frames', '5', '--timeout', '5', '--sink', `png:${dir}/png`]);
     await framewire(['send', '--frames', '5', '--fps', '100', '--to', `127.0.0.1:${port}`, '--source', 'pattern:ball']);

@@ -48,7 +48,7 @@ function syntheticReport(): ScenarioReport {
     receiver: {
       framesComplete: 1, framesIncomplete: 1, framesCorrupt: 0, packetsReceived: 1, packetsLost: 1, packetsDuplicate: 0,
       packetsMalformed: 0, packetsLate: 0, packetsForeignSsrc: 0, ssrcChanges: 0, bytesReceived: 1, bitrateMbps: 0,
-      durationSec: 1, sinkDrops: {}, endReason: 'stopped',
+      durationSec: 1, sinkDrops: {}, sinkErrors: {}, endReason: 'stopped',
     },
     frames: [
       { index: 0, complete: true, fate: 'complete', latencyMs: 4, bytesMissing: 0, arrivalUs: 1 },
