@@ -147,9 +147,13 @@ function readBits(frame: Frame, layout: Layout, stride: number, from: number, to
 /**
  * Decodes the stamp at the top of `frame`. Undefined when there is none (or the frame is too small or
  * shorter than its geometry says); `intact` tells whether the pixels below the stamp match its CRC.
- * Reads the 16 magic blocks first, so an unstamped frame costs almost nothing.
+ * Reads the 16 magic blocks first, so an unstamped frame costs almost nothing. With `checkPixels` false the
+ * CRC over the whole frame is skipped (a frame known to have holes cannot be intact) and `intact` is false.
  */
-export function readStamp(frame: Frame): { index: number; captureTimeUs: number; intact: boolean } | undefined {
+export function readStamp(
+  frame: Frame,
+  checkPixels = true,
+): { index: number; captureTimeUs: number; intact: boolean } | undefined {
   const layout = layoutOf(frame);
   if (!layout || frame.data.length < frameBytes(frame)) return undefined;
   const stride = lineBytes(frame);
@@ -159,6 +163,6 @@ export function readStamp(frame: Frame): { index: number; captureTimeUs: number;
   if (fields.readUInt16BE(18) !== checkOf()) return undefined;
   const index = fields.readUInt32BE(2);
   const captureTimeUs = fields.readUInt32BE(6) * 0x1_0000_0000 + fields.readUInt32BE(10);
-  const intact = fields.readUInt32BE(14) === crcBelowStamp(frame);
+  const intact = checkPixels && fields.readUInt32BE(14) === crcBelowStamp(frame);
   return { index, captureTimeUs, intact };
 }

@@ -158,7 +158,7 @@ export class Receiver {
 
   private readonly onFrame = (frame: Frame, info: AssemblyInfo): void => {
     if (this.ended) return;
-    const stamp = readStamp(frame);
+    const stamp = readStamp(frame, info.complete);
     const record: FrameRecord = {
       index: stamp ? stamp.index : frame.index,
       complete: info.complete,

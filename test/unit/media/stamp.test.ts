@@ -86,6 +86,13 @@ describe('stamp', () => {
     }
   });
 
+  it('skips the pixel check when asked (a frame with holes), still decoding index and time', () => {
+    const frame = barsFrame({ width: 160, height: 120, format: 'rgb24' }, 9, 1234);
+    writeStamp(frame);
+    expect(readStamp(frame, false)).to.deep.equal({ index: 9, captureTimeUs: 1234, intact: false });
+    expect(readStamp(frame)).to.deep.equal({ index: 9, captureTimeUs: 1234, intact: true });
+  });
+
   it('uses a given pixel CRC instead of computing one', () => {
     const frame = barsFrame({ width: 160, height: 120, format: 'rgb24' });
     writeStamp(frame, (crcBelowStamp(frame) ^ 1) >>> 0);
