@@ -72,9 +72,12 @@ async function runNetsim(flags: NetsimFlags): Promise<number> {
   // A loss given on the command line replaces the scenario's whole loss description.
   if ('ge' in fromFlags) for (const k of LOSS_GROUP) delete fromScenario[k];
   if (LOSS_GROUP.some((k) => k in fromFlags)) delete fromScenario.ge;
-  const scenarioLabel = jsonPathLabel(`${flags.scenario}: network`);
-  const label: FieldLabel = (path) =>
-    typeof path[0] === 'string' && path[0] in fromFlags ? `--${NETWORK_FLAGS[path[0]]}` : scenarioLabel(path);
+  // A field is named by its flag when the flag gave it, or when there is no scenario file it could have come from.
+  const fileLabel = jsonPathLabel(flags.scenario ? `${flags.scenario}: network` : 'network');
+  const label: FieldLabel = (path) => {
+    const flag = typeof path[0] === 'string' ? NETWORK_FLAGS[path[0]] : undefined;
+    return flag && (!flags.scenario || path[0] in fromFlags) ? `--${flag}` : fileLabel(path);
+  };
   const network = parseNetworkConfig({ ...fromScenario, ...fromFlags }, label);
 
   const relay = await startRelay({ listen, to, network, record: flags.record, replay: flags.replay });

@@ -242,6 +242,13 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     expect(stderr).to.contain("--jitter: '5' has no unit (use 5ms or 5s)");
   });
 
+  it('framewire netsim: a setting missing for a flag given is named by its flag', async () => {
+    const args = ['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', '--loss', '10%', '--loss-model', 'gilbert-elliott'];
+    const { code, stderr } = await startFramewire(args).result;
+    expect(code).to.equal(2);
+    expect(stderr).to.match(/^framewire: --burst: /m);
+  });
+
   it('relays a GStreamer rtpvrawpay stream to a plain socket', async function () {
     const receiver = await udp();
     cleanup.push(() => receiver.close());
