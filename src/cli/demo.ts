@@ -7,7 +7,7 @@ import { loadScenario } from '../harness/scenario.js';
 import { MAX_SCALE } from '../sinks/sdl.js';
 import type { Wire } from '../rtp/payload-format.js';
 import { withExitCode } from './command.js';
-import { positiveInt, positiveNumber } from './options.js';
+import { parseSeed, positiveInt, positiveNumber } from './options.js';
 import { onInterrupt } from './status-line.js';
 
 export function demoCommand(): Command {
@@ -18,7 +18,7 @@ export function demoCommand(): Command {
     .option('--size <WxH>', 'frame size (default 320x240, or the scenario\'s)')
     .option('--fps <n>', 'frames per second (default 30, or the scenario\'s)', positiveNumber('--fps'))
     .option('--scale <n>', 'window pixels per frame pixel', positiveInt('--scale', MAX_SCALE), 2)
-    .option('--seed <n>', 'network simulator seed (random by default)', positiveInt('--seed'))
+    .option('--seed <n>', 'network simulator seed (random by default)', parseSeed)
     .option('--snapshots <dir>', 'where the s key saves PNG snapshots', '.');
   return withExitCode(command, async (opts: DemoFlags) => runDemoCommand(opts));
 }

@@ -1,17 +1,26 @@
+import { MAX_SEED } from '../netsim/rng.js';
 import { UsageError } from '../usage-error.js';
-import { WIRES, type Wire } from '../rtp/payload-format.js';
+import { parseWire as parseWireAs } from '../rtp/index.js';
+import type { Wire } from '../rtp/payload-format.js';
 
 /** Parsers for flag values; each error names the flag. Used as commander argParsers. */
 
-export function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
+export function wholeNumber(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
     const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-      throw new UsageError(`${flag}: '${text}' must be a whole number from 1 to ${max}`);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`${flag}: '${text}' must be a whole number from ${min} to ${max}`);
     }
     return n;
   };
 }
+
+export function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
+  return wholeNumber(flag, 1, max);
+}
+
+/** --seed: the same range everywhere (the network simulator's, which the noise pattern shares). */
+export const parseSeed = wholeNumber('--seed', 0, MAX_SEED);
 
 export function positiveNumber(flag: string) {
   return (text: string): number => {
@@ -32,9 +41,9 @@ export function parseFps(text: string): number | 'max' {
   return n;
 }
 
+/** A wrapper, not the parser itself: commander passes the previous value as a second argument. */
 export function parseWire(text: string): Wire {
-  if ((WIRES as readonly string[]).includes(text)) return text as Wire;
-  throw new UsageError(`--wire: '${text}' is not a wire format (one of ${WIRES.join(', ')})`);
+  return parseWireAs(text, '--wire');
 }
 
 /** SSRC: any 32-bit unsigned value, decimal or 0x-hex. */

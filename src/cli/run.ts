@@ -5,9 +5,8 @@ import type { ScenarioReport } from '../harness/report.js';
 import { writeReports } from '../harness/report-files.js';
 import { runScenario } from '../harness/run-scenario.js';
 import { DEFAULT_SCENARIO, loadScenario, parseScenario } from '../harness/scenario.js';
-import { MAX_SEED } from '../netsim/rng.js';
-import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
+import { parseSeed } from './options.js';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -28,14 +27,6 @@ interface RunFlags {
   junit?: string;
   html?: string;
   out?: string;
-}
-
-function parseSeed(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n > MAX_SEED) {
-    throw new UsageError(`--seed: '${text}' must be a whole number from 0 to ${MAX_SEED}`);
-  }
-  return n;
 }
 
 /** A progress bar on a terminal; nothing when stderr is a pipe or a file (CI logs stay clean). */

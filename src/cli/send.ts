@@ -8,7 +8,7 @@ import { parseEndpoint, formatEndpoint } from '../transport/endpoint.js';
 import { Sender } from '../transport/sender.js';
 import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
-import { parseFps, parseMtu, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
+import { parseFps, parseMtu, parseSeed, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function sendCommand(): Command {
@@ -26,7 +26,7 @@ export function sendCommand(): Command {
     .option('--sdp <file>', 'write an SDP describing the stream (for ffmpeg/GStreamer receivers)')
     .option('--ssrc <n>', 'fixed RTP SSRC (random by default)', parseSsrc)
     .option('--stamp', 'stamp frames from sources that are sent verbatim (png)')
-    .option('--seed <n>', 'seed for random sources (pattern:noise)', positiveInt('--seed'))
+    .option('--seed <n>', 'seed for random sources (pattern:noise)', parseSeed)
     .option('--report <file>', 'write the sender stats as JSON');
   return withExitCode(command, async (opts: SendFlags) => runSend(opts));
 }

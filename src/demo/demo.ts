@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { FrameGeometry } from '../frame.js';
 import { startRelay, type Relay } from '../netsim/relay.js';
-import { randomSeed } from '../netsim/rng.js';
 import type { Wire } from '../rtp/payload-format.js';
 import { SdlSink } from '../sinks/sdl.js';
 import { createSource } from '../sources/spec.js';
@@ -23,6 +22,7 @@ export interface DemoOptions {
   startPreset: number;
   /** Where `s` writes snapshots. */
   snapshotDir: string;
+  /** Overrides the network's own seed; random when neither gives one (the summary says which was used). */
   seed?: number;
   /** Progress lines for the user (preset switches, snapshots). */
   log: (line: string) => void;
@@ -50,7 +50,6 @@ const LOOPBACK: Endpoint = { host: '127.0.0.1', port: 0 };
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const startMs = performance.now();
-  const seed = options.seed ?? randomSeed();
   let preset = options.presets[options.startPreset]!;
   const used = [presetLabel(preset)];
   const snapshots: string[] = [];
@@ -68,7 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       listen: LOOPBACK, geometry: options.geometry, wire: options.wire, sinks: [sink], partial: true, signal: options.signal,
     });
     opened.push({ close: async () => { receiver.stop(); await receiver.done; } });
-    relay = await startRelay({ listen: LOOPBACK, to: receiver.address, network: preset.network, seed });
+    relay = await startRelay({ listen: LOOPBACK, to: receiver.address, network: preset.network, seed: options.seed });
     opened.push(relay);
     sender = await Sender.open(source, { to: relay.address, wire: options.wire, mtu: options.mtu, fps: options.fps, signal: stopSending.signal });
   } catch (err) {
@@ -127,6 +126,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     receiver: report,
     sender: senderStats,
     display: { shown: sink.shown, dropped: sink.dropped, frozen: sink.frozen },
-    seed,
+    seed: relay.seed,
   };
 }

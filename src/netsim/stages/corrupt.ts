@@ -14,7 +14,7 @@ export class CorruptStage implements Stage {
   }
 
   apply(fate: FateScratch, bytes: number): void {
-    if (fate.fate !== 'forwarded' || bytes === 0) return;
+    if (this.probability === 0 || fate.fate !== 'forwarded' || bytes === 0) return;
     if (this.rng.uniform(fate.ordinal, Purpose.corrupt) < this.probability) {
       fate.corrupted = Math.floor(this.rng.uniform(fate.ordinal, Purpose.corruptBit) * bytes * 8);
     }

@@ -14,7 +14,8 @@ export class DuplicateStage implements Stage {
   }
 
   apply(fate: FateScratch): void {
-    if (fate.fate === 'forwarded' && this.rng.uniform(fate.ordinal, Purpose.duplicate) < this.probability) {
+    // Draws are keyed by ordinal, so skipping them at probability 0 changes no other packet's fate.
+    if (this.probability > 0 && fate.fate === 'forwarded' && this.rng.uniform(fate.ordinal, Purpose.duplicate) < this.probability) {
       fate.duplicated = true;
     }
   }

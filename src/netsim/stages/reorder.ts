@@ -17,7 +17,7 @@ export class ReorderStage implements Stage {
   }
 
   apply(fate: FateScratch): void {
-    if (fate.fate === 'forwarded' && this.rng.uniform(fate.ordinal, Purpose.reorder) < this.probability) {
+    if (this.probability > 0 && fate.fate === 'forwarded' && this.rng.uniform(fate.ordinal, Purpose.reorder) < this.probability) {
       fate.reordered = true;
     }
   }
