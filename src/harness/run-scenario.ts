@@ -42,7 +42,6 @@ const INITIAL_SEQUENCE = 0;
 const STRAGGLER_MARGIN_MS = 300;
 /** After the relay holds nothing more, time for the receiver to read what was just forwarded. */
 const SETTLE_MS = 50;
-const POLL_MS = 10;
 
 /** The longest a forwarded packet can be held by any settings the run may use, in ms. */
 export function stragglerLimitMs(network: NetworkConfig): number {
@@ -59,11 +58,9 @@ export function stragglerLimitMs(network: NetworkConfig): number {
 
 /** Waits until the relay holds no packet (or the longest possible delay has passed), then a moment more. */
 async function settle(relay: Relay, limitMs: number): Promise<void> {
-  const deadline = performance.now() + limitMs;
-  while (performance.now() < deadline) {
-    if (relay.stats.forward.pending === 0) break;
-    await sleep(POLL_MS);
-  }
+  const limit = new AbortController();
+  await Promise.race([relay.drain(), sleep(limitMs, undefined, { signal: limit.signal }).catch(() => undefined)]);
+  limit.abort();
   await sleep(SETTLE_MS);
 }
 

@@ -40,6 +40,8 @@ export interface Relay {
   /** How datagrams are moved: sendmmsg/recvmmsg batches on the native addon, or node:dgram one at a time. */
   readonly path: SendPath;
   readonly stats: RelayStats;
+  /** Resolves when the forward direction holds no datagram waiting for its time. */
+  drain(): Promise<void>;
   /** Switches both directions to another network while relaying, without dropping the sockets. */
   setNetwork(network: NetworkConfig): void;
   /** Stops relaying; datagrams still delayed are discarded (and counted). Resolves to the final stats. */
@@ -105,6 +107,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     get stats() {
       return stats();
     },
+    drain: () => forward.drain(),
     setNetwork(network) {
       forward.reconfigure(network);
       reverse.reconfigure(reverseConfig(network));
