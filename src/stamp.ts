@@ -2,6 +2,7 @@ import { crc32 } from './crc32.js';
 import type { Frame, FrameGeometry } from './frame.js';
 import { frameBytes, lineBytes } from './frame.js';
 import { CHROMA_NEUTRAL, Y_BLACK, Y_WHITE } from './pixels.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * The frame stamp: 160 bits drawn as black/white square blocks across the top rows of a frame, so a
@@ -57,8 +58,17 @@ export function stampRows(g: FrameGeometry): number {
   return layoutOf(g)?.pixelRows ?? 0;
 }
 
+/**
+ * Checks a frame of this geometry can carry a stamp, for sources asked to stamp (`--stamp`), before any work.
+ */
+export function assertStampable(g: FrameGeometry): void {
+  if (stampRows(g) === 0) {
+    throw new UsageError(`--stamp: a ${g.width}x${g.height} frame is too small to stamp (needs width >= 64 and room below the stamp)`);
+  }
+}
+
 /** CRC-32 of the frame bytes below the stamp rows (of the whole frame when it is too small to stamp). */
-export function crcBelowStamp(frame: Frame): number {
+export function crcBelowStamp(frame: FrameGeometry & Pick<Frame, 'data'>): number {
   return crc32(frame.data.subarray(stampRows(frame) * lineBytes(frame), frameBytes(frame)));
 }
 

@@ -3,8 +3,7 @@ import type { Readable } from 'node:stream';
 import { FFMPEG_MISSING } from '../devices/probe.js';
 import type { Frame, FrameGeometry } from '../frame.js';
 import { frameBytes, nowUs } from '../frame.js';
-import { stampRows, writeStamp } from '../stamp.js';
-import { UsageError } from '../usage-error.js';
+import { assertStampable, writeStamp } from '../stamp.js';
 import { allocFrameData } from './generated-source.js';
 import type { Source } from './source.js';
 
@@ -66,17 +65,12 @@ export class FfmpegStreamSource implements Source {
   private started = false;
   private wake: (() => void) | undefined;
   private nextIndex = 0;
-  private readonly stampable: boolean;
 
   constructor(private readonly options: FfmpegStreamOptions) {
     this.geometry = options.geometry;
     this.description = options.description;
     this.bytes = frameBytes(options.geometry);
-    this.stampable = stampRows(options.geometry) > 0;
-    if (options.stamp && !this.stampable) {
-      const { width, height } = options.geometry;
-      throw new UsageError(`--stamp: a ${width}x${height} frame is too small to stamp (needs width >= 64 and room below the stamp)`);
-    }
+    if (options.stamp) assertStampable(options.geometry);
     this.frames = [];
     for (let i = 0; i < POOL_SIZE; i++) {
       this.frames.push({ ...options.geometry, data: allocFrameData(options.geometry), index: 0, captureTimeUs: 0 });

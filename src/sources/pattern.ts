@@ -1,8 +1,7 @@
-import { crc32 } from '../crc32.js';
 import type { Frame, FrameGeometry } from '../frame.js';
 import { frameBytes, lineBytes, pixelGroup } from '../frame.js';
 import { rgb24Bytes, rgb24ToFormat } from '../pixels.js';
-import { stampRows, writeStamp } from '../stamp.js';
+import { crcBelowStamp, stampRows, writeStamp } from '../stamp.js';
 import { UsageError } from '../usage-error.js';
 import type { FrameProducer } from './generated-source.js';
 import { GeneratedSource, allocFrameData } from './generated-source.js';
@@ -71,7 +70,7 @@ function staticProducer(g: FrameGeometry, draw: (rgb: Uint8Array) => void): Fram
   const picture = allocFrameData(g);
   rgb24ToFormat(rgb, g, picture);
   const rows = stampRows(g);
-  const pixelCrc = crc32(picture.subarray(rows * lineBytes(g), frameBytes(g)));
+  const pixelCrc = crcBelowStamp({ ...g, data: picture });
   return (frame) => {
     picture.copy(frame.data);
     stampIfRoom(frame, rows, pixelCrc);

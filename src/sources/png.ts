@@ -1,11 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { crc32 } from '../crc32.js';
 import type { FrameGeometry } from '../frame.js';
-import { frameBytes, lineBytes } from '../frame.js';
 import { rgb24ToFormat } from '../pixels.js';
-import { stampRows, writeStamp } from '../stamp.js';
+import { assertStampable, crcBelowStamp, writeStamp } from '../stamp.js';
 import { UsageError } from '../usage-error.js';
 import { GeneratedSource, allocFrameData } from './generated-source.js';
 import type { Source, SourceOptions } from './source.js';
@@ -24,12 +22,9 @@ interface Picture {
 export async function createPngSource(path: string, options: SourceOptions): Promise<Source> {
   if (path === '') throw new UsageError('--source: png needs a path: png:FILE or png:DIR');
   const g: FrameGeometry = { width: options.width, height: options.height, format: options.format };
-  const rows = stampRows(g);
-  if (options.stamp && rows === 0) {
-    throw new UsageError(`--stamp: a ${g.width}x${g.height} frame is too small to stamp (needs width >= 64 and room below the stamp)`);
-  }
+  if (options.stamp) assertStampable(g);
   const files = await listPngs(path);
-  const pictures = await Promise.all(files.map((file) => loadPicture(file, g, rows)));
+  const pictures = await Promise.all(files.map((file) => loadPicture(file, g)));
   const count = files.length === 1 ? '' : ` (${files.length} files)`;
   return new GeneratedSource(g, `png:${path}${count} ${g.width}x${g.height} ${g.format}`, (frame) => {
     const picture = pictures[frame.index % pictures.length];
@@ -47,7 +42,7 @@ async function listPngs(path: string): Promise<string[]> {
   return names.map((n) => join(path, n));
 }
 
-async function loadPicture(file: string, g: FrameGeometry, rows: number): Promise<Picture> {
+async function loadPicture(file: string, g: FrameGeometry): Promise<Picture> {
   let rgb: Buffer;
   try {
     const { data, info } = await sharp(file)
@@ -65,5 +60,5 @@ async function loadPicture(file: string, g: FrameGeometry, rows: number): Promis
   }
   const data = allocFrameData(g);
   rgb24ToFormat(rgb, g, data);
-  return { data, crcBelowStamp: crc32(data.subarray(rows * lineBytes(g), frameBytes(g))) };
+  return { data, crcBelowStamp: crcBelowStamp({ ...g, data }) };
 }

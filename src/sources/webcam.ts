@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import type { Frame, FrameGeometry } from '../frame.js';
 import { nowUs } from '../frame.js';
 import { rgb24ToFormat } from '../pixels.js';
-import { stampRows, writeStamp } from '../stamp.js';
+import { assertStampable, writeStamp } from '../stamp.js';
 import { UsageError } from '../usage-error.js';
 import { allocFrameData } from './generated-source.js';
 import type { Source, SourceOptions } from './source.js';
@@ -30,9 +30,7 @@ export async function createWebcamSource(arg: string, options: SourceOptions): P
     throw new UsageError(`--source: webcam device '${device}' may only contain letters, digits and . / : _ -`);
   }
   const g: FrameGeometry = { width: options.width, height: options.height, format: options.format };
-  if (options.stamp && stampRows(g) === 0) {
-    throw new UsageError(`--stamp: a ${g.width}x${g.height} frame is too small to stamp (needs width >= 64 and room below the stamp)`);
-  }
+  if (options.stamp) assertStampable(g);
   return new WebcamSource(device, g, options.stamp ?? false);
 }
 
