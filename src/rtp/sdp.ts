@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { parse, write, type SessionDescription } from 'sdp-transform';
 import { MAX_DIMENSION, validateGeometry, type FrameGeometry, type PixelFormat } from '../frame.js';
+import { isIpv6 } from '../transport/endpoint.js';
 import { UsageError } from '../usage-error.js';
 import { DEFAULT_PAYLOAD_TYPE, VIDEO_CLOCK_HZ } from './rfc4175-format.js';
 
@@ -27,7 +27,7 @@ export interface SdpStream {
 }
 
 function ipVersion(host: string): 4 | 6 {
-  return isIP(host) === 6 ? 6 : 4;
+  return isIpv6(host) ? 6 : 4;
 }
 
 /** ST 2110-20 `exactframerate`: an integer, or a ratio when the rate is fractional (29.97 -> 30000/1001). */

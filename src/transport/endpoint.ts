@@ -22,5 +22,14 @@ export function parseEndpoint(text: string, field: string, allowZero = false): E
 }
 
 export function formatEndpoint(e: Endpoint): string {
-  return isIP(e.host) === 6 ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+  return isIpv6(e.host) ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+/** The address to give a socket: `localhost` is taken as 127.0.0.1, so a socket never waits on a name lookup. */
+export function socketHost(e: Endpoint): string {
+  return e.host === 'localhost' ? '127.0.0.1' : e.host;
+}
+
+export function isIpv6(host: string): boolean {
+  return isIP(host) === 6;
 }

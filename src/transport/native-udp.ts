@@ -1,10 +1,9 @@
-import { isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Frame } from '../frame.js';
 import type { Packetizer } from '../rtp/payload-format.js';
-import type { Endpoint } from './endpoint.js';
+import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 import { SOCKET_BUFFER_BYTES, type DatagramInput, type FrameLink, type OnDatagram } from './udp.js';
 
 /** The addon built from native/ by scripts/build-native.mjs (see native/udp_send.c for the contract). */
@@ -78,8 +77,8 @@ function usableAddon(path: string): NativeUdpAddon | undefined {
 }
 
 function socketArgs(e: Endpoint): [string, number, boolean] {
-  const host = e.host === 'localhost' ? '127.0.0.1' : e.host;
-  return [host, e.port, isIP(host) === 6];
+  const host = socketHost(e);
+  return [host, e.port, isIpv6(host)];
 }
 
 /** The sendmmsg link to `to`, or undefined when the addon is not to be used. */

@@ -1,14 +1,13 @@
 import dgram from 'node:dgram';
-import { isIP } from 'node:net';
 import type { Frame } from '../frame.js';
 import type { Packetizer } from '../rtp/payload-format.js';
-import type { Endpoint } from './endpoint.js';
+import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 
 /** Socket buffers large enough to absorb a 1080p frame burst (~6 MB) while the event loop is busy. */
 export const SOCKET_BUFFER_BYTES = 32 * 1024 * 1024;
 
 function socketType(host: string): 'udp4' | 'udp6' {
-  return isIP(host) === 6 ? 'udp6' : 'udp4';
+  return isIpv6(host) ? 'udp6' : 'udp4';
 }
 
 function enlargeBuffers(socket: dgram.Socket): void {
@@ -21,7 +20,7 @@ export async function bindSocket(listen: Endpoint): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: socketType(listen.host), reuseAddr: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(listen.port, listen.host === 'localhost' ? '127.0.0.1' : listen.host, () => {
+    socket.bind(listen.port, socketHost(listen), () => {
       socket.off('error', reject);
       resolve();
     });
@@ -37,7 +36,7 @@ export async function connectSocket(to: Endpoint): Promise<dgram.Socket> {
   const socket = dgram.createSocket(socketType(to.host));
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.connect(to.port, to.host === 'localhost' ? '127.0.0.1' : to.host, () => {
+    socket.connect(to.port, socketHost(to), () => {
       socket.off('error', reject);
       resolve();
     });
