@@ -38,6 +38,11 @@ export function pixelGroup(format: PixelFormat): PixelGroup {
   return PIXEL_GROUPS[format];
 }
 
+/** Copies only the geometry, so keeping it does not keep a frame's (or an options object's) other fields alive. */
+export function geometryOf(g: FrameGeometry): FrameGeometry {
+  return { width: g.width, height: g.height, format: g.format };
+}
+
 export function lineBytes(g: FrameGeometry): number {
   const pg = PIXEL_GROUPS[g.format];
   return (g.width / pg.pixels) * pg.bytes;

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { frameBytes, type Frame, type FrameGeometry } from '../frame.js';
+import { frameBytes, geometryOf, type Frame, type FrameGeometry } from '../frame.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
 
@@ -41,7 +41,7 @@ export class SampleSink implements Sink {
     const index = info.stamp?.index ?? info.ordinal;
     if (this.held.length >= this.count || index < this.next) return;
     this.next = (Math.floor(index / this.spacing) + 1) * this.spacing;
-    const geometry = { width: frame.width, height: frame.height, format: frame.format };
+    const geometry = geometryOf(frame);
     this.held.push({ index, geometry, data: Buffer.from(frame.data.subarray(0, frameBytes(geometry))) });
   }
 

@@ -15,8 +15,3 @@ export function assertFrameFits(frame: Frame, g: FrameGeometry, bytes: number): 
     throw new Error(`frame data is ${frame.data.length} bytes, expected ${bytes}`);
   }
 }
-
-/** Copies only the geometry, so keeping it does not keep a frame's pixels alive. */
-export function geometryOf(g: FrameGeometry): FrameGeometry {
-  return { width: g.width, height: g.height, format: g.format };
-}

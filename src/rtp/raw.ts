@@ -1,6 +1,6 @@
-import { frameBytes, validateGeometry, type Frame, type FrameGeometry } from '../frame.js';
+import { frameBytes, geometryOf, validateGeometry, type Frame, type FrameGeometry } from '../frame.js';
 import { UsageError } from '../usage-error.js';
-import { assertFrameFits, geometryOf } from './frame-check.js';
+import { assertFrameFits } from './frame-check.js';
 import type {
   Depacketizer,
   DepacketizerStats,

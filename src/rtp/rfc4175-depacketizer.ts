@@ -1,8 +1,7 @@
-import { frameBytes, lineBytes, pixelGroup, validateGeometry, type FrameGeometry } from '../frame.js';
+import { frameBytes, geometryOf, lineBytes, pixelGroup, validateGeometry, type FrameGeometry } from '../frame.js';
 import { UsageError } from '../usage-error.js';
 import { CoverageBitmap } from './coverage-bitmap.js';
 import { emptyStats } from './depacketizer-stats.js';
-import { geometryOf } from './frame-check.js';
 import type { Depacketizer, DepacketizerOptions, OnFrame } from './payload-format.js';
 import { createParsedRtpHeader, parseRtpHeader } from './rtp-header.js';
 import {

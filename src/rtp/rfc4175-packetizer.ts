@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { frameBytes, lineBytes, pixelGroup, validateGeometry, type Frame, type FrameGeometry } from '../frame.js';
+import { frameBytes, geometryOf, lineBytes, pixelGroup, validateGeometry, type Frame, type FrameGeometry } from '../frame.js';
 import { UsageError } from '../usage-error.js';
-import { assertFrameFits, geometryOf } from './frame-check.js';
+import { assertFrameFits } from './frame-check.js';
 import type { EmitPacket, PacketTable, Packetizer, PacketizerOptions } from './payload-format.js';
 import { RTP_HEADER_BYTES, writeRtpHeader } from './rtp-header.js';
 import {

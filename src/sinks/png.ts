@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Frame, FrameGeometry } from '../frame.js';
-import { frameBytes } from '../frame.js';
+import { frameBytes, geometryOf } from '../frame.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import type { ReceivedFrameInfo, Sink } from './sink.js';
 
@@ -78,7 +78,7 @@ export class PngSink implements Sink {
     const held = this.spare.pop();
     const data = held && held.data.length >= bytes ? held.data : Buffer.allocUnsafe(bytes);
     frame.data.copy(data, 0, 0, bytes);
-    return { geometry: { width: frame.width, height: frame.height, format: frame.format }, data, number };
+    return { geometry: geometryOf(frame), data, number };
   }
 
   private async encodeUntilNoneWaits(first: Held): Promise<void> {

@@ -1,4 +1,4 @@
-import type { FrameGeometry } from '../frame.js';
+import { geometryOf, type FrameGeometry } from '../frame.js';
 import { UsageError } from '../usage-error.js';
 import { FfmpegStreamSource } from './ffmpeg-stream.js';
 import type { Source, SourceOptions } from './source.js';
@@ -18,7 +18,7 @@ const UNPACED_GRAPH_RATE = 60;
  */
 export async function createLavfiSource(graph: string, options: SourceOptions): Promise<Source> {
   if (graph.trim() === '') throw new UsageError("--source: lavfi needs a filter graph, e.g. 'lavfi:testsrc2'");
-  const g: FrameGeometry = { width: options.width, height: options.height, format: options.format };
+  const g = geometryOf(options);
   const label = `lavfi:${graph}`;
   const args = lavfiInputArgs(graph, g, options.fps);
   return new FfmpegStreamSource({

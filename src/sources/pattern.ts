@@ -1,5 +1,5 @@
 import type { Frame, FrameGeometry } from '../frame.js';
-import { frameBytes, lineBytes, pixelGroup } from '../frame.js';
+import { frameBytes, geometryOf, lineBytes, pixelGroup } from '../frame.js';
 import { rgb24Bytes, rgb24ToFormat } from '../pixels.js';
 import { crcBelowStamp, stampRows, writeStamp } from '../stamp.js';
 import { UsageError } from '../usage-error.js';
@@ -35,7 +35,7 @@ const STATIC_PATTERNS: Record<string, StaticDraw> = {
  */
 export async function createPatternSource(arg: string, options: SourceOptions): Promise<Source> {
   if (arg === '') throw new UsageError(`--source: pattern needs a name: pattern:NAME (${PATTERN_NAMES.join(', ')})`);
-  const g: FrameGeometry = { width: options.width, height: options.height, format: options.format };
+  const g = geometryOf(options);
   const description = `pattern:${arg} ${g.width}x${g.height} ${g.format}`;
   return new GeneratedSource(g, description, producerFor(arg, g, options.seed ?? 0));
 }

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { FrameGeometry } from '../frame.js';
+import { geometryOf, type FrameGeometry } from '../frame.js';
 import { rgb24ToFormat } from '../pixels.js';
 import { assertStampable, crcBelowStamp, writeStamp } from '../stamp.js';
 import { UsageError } from '../usage-error.js';
@@ -21,7 +21,7 @@ interface Picture {
  */
 export async function createPngSource(path: string, options: SourceOptions): Promise<Source> {
   if (path === '') throw new UsageError('--source: png needs a path: png:FILE or png:DIR');
-  const g: FrameGeometry = { width: options.width, height: options.height, format: options.format };
+  const g = geometryOf(options);
   if (options.stamp) assertStampable(g);
   const files = await listPngs(path);
   const pictures = await Promise.all(files.map((file) => loadPicture(file, g)));

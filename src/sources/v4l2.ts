@@ -1,6 +1,6 @@
 import { probeV4l2Formats, explainV4l2Failure } from '../devices/probe.js';
 import type { VideoFormat } from '../devices/video-format.js';
-import type { FrameGeometry } from '../frame.js';
+import { geometryOf } from '../frame.js';
 import { FfmpegStreamSource } from './ffmpeg-stream.js';
 import type { Source, SourceOptions } from './source.js';
 
@@ -25,7 +25,7 @@ export interface V4l2Input {
  */
 export async function createV4l2Source(arg: string, options: SourceOptions): Promise<Source> {
   const device = arg === '' ? DEFAULT_V4L2_DEVICE : arg;
-  const g: FrameGeometry = { width: options.width, height: options.height, format: options.format };
+  const g = geometryOf(options);
   const label = `v4l2: ${device}`;
   return new FfmpegStreamSource({
     geometry: g,

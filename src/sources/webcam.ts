@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import NodeWebcam from 'node-webcam';
 import sharp from 'sharp';
 import type { Frame, FrameGeometry } from '../frame.js';
-import { nowUs } from '../frame.js';
+import { geometryOf, nowUs } from '../frame.js';
 import { rgb24ToFormat } from '../pixels.js';
 import { assertStampable, writeStamp } from '../stamp.js';
 import { UsageError } from '../usage-error.js';
@@ -29,7 +29,7 @@ export async function createWebcamSource(arg: string, options: SourceOptions): P
   if (!SAFE_DEVICE.test(device)) {
     throw new UsageError(`--source: webcam device '${device}' may only contain letters, digits and . / : _ -`);
   }
-  const g: FrameGeometry = { width: options.width, height: options.height, format: options.format };
+  const g = geometryOf(options);
   if (options.stamp) assertStampable(g);
   return new WebcamSource(device, g, options.stamp ?? false);
 }
