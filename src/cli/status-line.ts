@@ -2,11 +2,10 @@
  * Rewrites one status line on stderr once a second while stderr is a terminal, as the original program printed
  * its frame rate. Returns a function that stops it and ends the line.
  */
-export function startStatusLine(render: (elapsedSec: number) => string): () => void {
+export function startStatusLine(render: () => string): () => void {
   if (!process.stderr.isTTY) return () => undefined;
-  const start = Date.now();
   const timer = setInterval(() => {
-    process.stderr.write(`\r\x1b[K${render((Date.now() - start) / 1000)}`);
+    process.stderr.write(`\r\x1b[K${render()}`);
   }, 1000);
   return () => {
     clearInterval(timer);

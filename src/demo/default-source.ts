@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { SOURCE_KINDS } from '../sources/spec.js';
 
-export const DEMO_CAMERA = '/dev/video0';
-export const DEMO_FALLBACK_SOURCE = 'pattern:ball';
+const DEMO_CAMERA = '/dev/video0';
+const DEMO_FALLBACK_SOURCE = 'pattern:ball';
 
 /**
  * The demo shows a camera when the machine has one and framewire has a source that streams it, else the

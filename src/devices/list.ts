@@ -4,7 +4,7 @@ import { probeV4l2Formats } from './probe.js';
 import type { DeviceSize, VideoDevice, VideoFormat } from './video-format.js';
 
 export const NO_DEVICES = 'no video devices found (/dev/video*)';
-export const WITHOUT_A_CAMERA =
+const WITHOUT_A_CAMERA =
   'Without a camera: --source webcam:TEST (fswebcam\'s colour bars) or --source lavfi:testsrc2 (ffmpeg\'s test picture).';
 
 /** /dev/video* in numeric order, each probed for its formats; a device that cannot be probed says why. */

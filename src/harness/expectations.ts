@@ -23,7 +23,7 @@ export interface ExpectationResult extends Expectation {
  * Added to every scenario: a receiver that assembled nothing must fail the run, even one that expects nothing,
  * so a broken setup can never pass vacuously.
  */
-export const IMPLICIT_EXPECTATION: Expectation = { metric: 'framesComplete', op: '>', value: 0, implicit: true };
+const IMPLICIT_EXPECTATION: Expectation = { metric: 'framesComplete', op: '>', value: 0, implicit: true };
 
 const COMPARISON = /^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
 

@@ -4,7 +4,7 @@ import type { Metrics } from './metric-list.js';
 import type { FrameMap } from './frame-map.js';
 import type { PacketLoss } from './packet-log.js';
 
-export const TIME_SERIES_INTERVAL_MS = 100;
+const TIME_SERIES_INTERVAL_MS = 100;
 
 /** Columns for plotting, one row per 100 ms from the first frame's capture; null where there was nothing. */
 export interface TimeSeries {

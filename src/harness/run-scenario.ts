@@ -44,7 +44,7 @@ const STRAGGLER_MARGIN_MS = 300;
 const SETTLE_MS = 50;
 
 /** The longest a forwarded packet can be held by any settings the run may use, in ms. */
-export function stragglerLimitMs(network: NetworkConfig): number {
+function stragglerLimitMs(network: NetworkConfig): number {
   const all: ImpairmentSettings[] = [network.settings, ...network.timeline.map((s) => s.settings)];
   let worstUs = 0;
   for (const s of all) {
