@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseNetworkConfig } from '../../src/netsim/config.js';
 import { startRelay, type Relay } from '../../src/netsim/relay.js';
 import { startFramewire } from '../support/cli.js';
+import { until } from '../support/until.js';
 
 async function udp(): Promise<Socket> {
   const s = createSocket('udp4');
@@ -19,16 +20,18 @@ function port(s: Socket): number {
   return s.address().port;
 }
 
-/** Resolves once `check` holds, polling; rejects after `ms`. */
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the relay and the two ends have seen, for a wait that timed out. */
+function flow(relay: Relay, counts: Record<string, { length: number } | number>): () => string {
+  return () => {
+    const { forward, reverse, noPeer, socketErrors } = relay.stats;
+    const ends = Object.entries(counts).map(([k, v]) => `${k} ${typeof v === 'number' ? v : v.length}`).join(', ');
+    return `${ends}; relay forward received ${forward.received} forwarded ${forward.forwarded} pending ${forward.pending}, ` +
+      `reverse received ${reverse.received} forwarded ${reverse.forwarded}, noPeer ${noPeer}, socketErrors ${socketErrors}`;
+  };
+}
 
 describe('e2e: netsim relay over real UDP sockets', function () {
   this.timeout(30_000);
@@ -37,17 +40,19 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  /** client -> relay -> server, and the server echoes every datagram back. */
+  /**
+   * client -> relay -> server, and the server echoes every datagram back to whoever sent it (through the relay).
+   * `settled()` holds when no datagram sits in any socket buffer: the relay read all `sent`, the server read all the
+   * relay forwarded (those the chain still delays are not forwarded yet) and every client read all the replies.
+   */
   async function echoThrough(network: unknown, record?: string) {
-    const client = await udp();
     const server = await udp();
     const serverGot: number[] = [];
-    const clientGot: number[] = [];
+    let repliesRead = 0;
     server.on('message', (msg, rinfo) => {
       serverGot.push(msg.readUInt32BE(0));
       server.send(msg, rinfo.port, rinfo.address);
     });
-    client.on('message', (msg) => clientGot.push(msg.readUInt32BE(0)));
     const relay: Relay = await startRelay({
       listen: { host: '127.0.0.1', port: 0 },
       to: { host: '127.0.0.1', port: port(server) },
@@ -55,16 +60,56 @@ describe('e2e: netsim relay over real UDP sockets', function () {
       seed: 1234,
       record,
     });
-    cleanup.push(() => relay.close(), () => client.close(), () => server.close());
-    return { client, server, relay, serverGot, clientGot };
+    cleanup.push(() => relay.close(), () => server.close());
+    /** Another sender to the relay, recording the replies it reads. */
+    const addClient = async () => {
+      const socket = await udp();
+      const got: number[] = [];
+      socket.on('message', (msg) => {
+        got.push(msg.readUInt32BE(0));
+        repliesRead++;
+      });
+      cleanup.push(() => socket.close());
+      return { socket, got };
+    };
+    const { socket: client, got: clientGot } = await addClient();
+    const settled = (sent: number) => () => {
+      const { forward, reverse } = relay.stats;
+      return forward.received === sent && serverGot.length === forward.forwarded &&
+        reverse.received === serverGot.length && repliesRead === reverse.forwarded;
+    };
+    return { client, server, relay, serverGot, clientGot, addClient, settled };
   }
 
-  async function sendAll(client: Socket, relay: Relay, count: number): Promise<void> {
+  /** Datagrams in flight at once: far inside every socket buffer, so no plain socket here ever overflows. */
+  const WINDOW = 50;
+
+  /**
+   * Sends `datagrams` from `from` to the relay a window at a time, waiting after each window until `settled(sent so
+   * far)` holds: flow control, so that what the test sees depends on the relay, not on which socket in this one
+   * event loop happens to read fastest (a plain dgram socket reads 32 datagrams a turn, the relay up to 1,024).
+   */
+  async function sendWindowed(
+    from: Socket,
+    relay: Relay,
+    datagrams: Iterable<Buffer>,
+    settled: (sent: number) => () => boolean,
+  ): Promise<void> {
+    let sent = 0;
+    const drained = () => until(settled(sent), flow(relay, { sent }));
+    for (const d of datagrams) {
+      from.send(d, relay.address.port, '127.0.0.1');
+      if (++sent % WINDOW === 0) await drained();
+    }
+    await drained();
+  }
+
+  /** `count` datagrams of 200 bytes, each carrying its number. */
+  function* numbered(count: number): Generator<Buffer> {
     for (let i = 0; i < count; i++) {
       const d = Buffer.alloc(200);
       d.writeUInt32BE(i, 0);
-      client.send(d, relay.address.port, '127.0.0.1');
-      if (i % 50 === 49) await sleep(2); // stay well inside the socket buffers
+      yield d;
     }
   }
 
@@ -91,10 +136,8 @@ describe('e2e: netsim relay over real UDP sockets', function () {
       it('forwards both ways, impairing only the forward direction by default, and counts it all', async () => {
         const dir = await mkdtemp(join(tmpdir(), 'netsim-e2e-'));
         const trace = join(dir, 'trace.jsonl');
-        const { client, relay, serverGot, clientGot } = await echoThrough({ loss: '30%' }, trace);
-        await sendAll(client, relay, 400);
-        await until(() => relay.stats.forward.received === 400 && clientGot.length === serverGot.length);
-        await sleep(50);
+        const { client, relay, serverGot, clientGot, settled } = await echoThrough({ loss: '30%' }, trace);
+        await sendWindowed(client, relay, numbered(400), settled);
         const stats = await relay.close();
         expect(stats.forward.received).to.equal(400);
         expect(stats.forward.dropped.loss).to.be.within(80, 160);
@@ -113,25 +156,25 @@ describe('e2e: netsim relay over real UDP sockets', function () {
       });
 
       it('impairs the reverse direction when the config has a reverse section', async () => {
-        const { client, relay, serverGot, clientGot } = await echoThrough({ reverse: { dropList: [0, 1, 2] } });
-        await sendAll(client, relay, 20);
-        await until(() => serverGot.length === 20 && relay.stats.reverse.received === 20);
-        await until(() => clientGot.length === 17);
+        const { client, relay, serverGot, clientGot, settled } = await echoThrough({ reverse: { dropList: [0, 1, 2] } });
+        await sendWindowed(client, relay, numbered(20), settled);
+        expect(serverGot).to.have.length(20);
+        expect(clientGot).to.deep.equal([...Array(20).keys()].slice(3));
         expect(relay.stats.reverse.dropped.dropList).to.equal(3);
         expect(relay.stats.forward.forwarded).to.equal(20);
       });
 
       it('setNetwork switches the impairment live, on the same sockets, with ordinals carrying on', async () => {
-        const { client, relay, serverGot } = await echoThrough({});
-        await sendAll(client, relay, 50);
-        await until(() => serverGot.length === 50);
+        const { client, relay, serverGot, settled } = await echoThrough({});
+        const after = (already: number) => (sent: number) => settled(already + sent);
+        await sendWindowed(client, relay, numbered(50), settled);
+        expect(serverGot).to.have.length(50);
         relay.setNetwork(parseNetworkConfig({ dropList: [60, 61], loss: '100%' }));
-        await sendAll(client, relay, 50);
-        await until(() => relay.stats.forward.received === 100);
+        await sendWindowed(client, relay, numbered(50), after(50));
+        expect(serverGot).to.have.length(50);
         relay.setNetwork(parseNetworkConfig({ reverse: { loss: '100%' } }));
-        await sendAll(client, relay, 50);
-        await until(() => relay.stats.forward.received === 150 && serverGot.length === 100);
-        await sleep(50);
+        await sendWindowed(client, relay, numbered(50), after(100));
+        expect(serverGot).to.have.length(100);
         const stats = await relay.close();
         expect(stats.forward.dropped.loss + stats.forward.dropped.dropList).to.equal(50);
         expect(stats.forward.dropped.dropList).to.equal(2); // ordinals 60 and 61: the count went on from 50
@@ -141,9 +184,8 @@ describe('e2e: netsim relay over real UDP sockets', function () {
       it('same seed, same fates over the wire', async () => {
         const runs: number[][] = [];
         for (let r = 0; r < 2; r++) {
-          const { client, relay, serverGot } = await echoThrough({ loss: '20%', duplicate: '10%' });
-          await sendAll(client, relay, 300);
-          await until(() => relay.stats.forward.received === 300 && serverGot.length === relay.stats.forward.forwarded);
+          const { client, relay, serverGot, settled } = await echoThrough({ loss: '20%', duplicate: '10%' });
+          await sendWindowed(client, relay, numbered(300), settled);
           runs.push(serverGot.slice());
           for (const c of cleanup.splice(0).reverse()) await c();
         }
@@ -151,44 +193,37 @@ describe('e2e: netsim relay over real UDP sockets', function () {
       });
 
       it('forwards thousands of datagrams of all sizes byte-exact and in order, then echoes them all back', async () => {
-        const { client, relay, server, clientGot } = await echoThrough({});
-        // 100 datagrams of up to 9 KB at a time overflow the default receive buffers of these plain sockets.
+        const { client, relay, server, clientGot, settled } = await echoThrough({});
+        // A window of datagrams of up to 9 KB is more than the default receive buffers of these plain sockets hold.
         for (const s of [client, server]) s.setRecvBufferSize(8 * 1024 * 1024);
         const got: Buffer[] = [];
         server.on('message', (msg) => got.push(msg));
-        const sent: Buffer[] = [];
-        for (let i = 0; i < 3000; i++) {
-          // Sizes from 4 bytes to 9 KB, so batches mix datagrams far apart in size.
+        // Sizes from 4 bytes to 9 KB, so batches mix datagrams far apart in size (and GSO runs end in a short one).
+        const sent = Array.from({ length: 3000 }, (_, i) => {
           const d = Buffer.alloc(4 + ((i * 997) % 9000), i % 251);
           d.writeUInt32BE(i, 0);
-          sent.push(d);
-          client.send(d, relay.address.port, '127.0.0.1');
-          if (i % 100 === 99) await sleep(2);
-        }
-        await until(() => got.length === 3000 && clientGot.length === 3000);
+          return d;
+        });
+        await sendWindowed(client, relay, sent, settled);
+        expect(clientGot).to.have.length(3000);
         expect(got.map((d) => d.readUInt32BE(0))).to.deep.equal(sent.map((_, i) => i));
         for (let i = 0; i < sent.length; i++) expect(got[i]!.equals(sent[i]!), `datagram ${i}`).to.equal(true);
         expect(relay.stats).to.deep.include({ noPeer: 0, socketErrors: 0 });
       });
 
       it('forwards what the chain delays, after the receive batch that brought it is long gone', async () => {
-        const { client, relay, serverGot, clientGot } = await echoThrough({ delay: '5ms', jitter: '2ms' });
-        await sendAll(client, relay, 300);
-        await until(() => serverGot.length === 300 && clientGot.length === 300);
+        const { client, relay, serverGot, clientGot, settled } = await echoThrough({ delay: '5ms', jitter: '2ms' });
+        await sendWindowed(client, relay, numbered(300), settled);
+        await until(() => serverGot.length === 300 && clientGot.length === 300 && settled(300)(), flow(relay, { serverGot, clientGot }));
         expect(serverGot.slice().sort((a, b) => a - b)).to.deep.equal([...Array(300).keys()]);
       });
 
       it('sends replies to whoever sent last', async () => {
-        const { client, relay, clientGot } = await echoThrough({});
-        await sendAll(client, relay, 5);
-        await until(() => clientGot.length === 5);
-        const other = await udp();
-        cleanup.push(() => other.close());
-        const otherGot: number[] = [];
-        other.on('message', (msg) => otherGot.push(msg.readUInt32BE(0)));
-        await sendAll(other, relay, 7);
-        await until(() => otherGot.length === 7);
-        await sleep(20);
+        const { client, relay, clientGot, addClient, settled } = await echoThrough({});
+        await sendWindowed(client, relay, numbered(5), settled);
+        const other = await addClient();
+        await sendWindowed(other.socket, relay, numbered(7), (sent) => settled(5 + sent));
+        expect(other.got).to.have.length(7);
         expect(clientGot).to.have.length(5);
         expect(relay.stats.noPeer).to.equal(0);
       });
@@ -204,8 +239,8 @@ describe('e2e: netsim relay over real UDP sockets', function () {
           network: parseNetworkConfig({}),
         });
         cleanup.push(() => relay.close(), () => client.close());
-        await sendAll(client, relay, 500);
-        await until(() => relay.stats.forward.received === 500 && relay.stats.socketErrors > 0);
+        await sendWindowed(client, relay, numbered(500), (sent) => () => relay.stats.forward.received === sent);
+        expect(relay.stats.socketErrors).to.be.above(0);
         const stats = await relay.close();
         expect(stats.forward.forwarded).to.equal(500);
       });
@@ -222,13 +257,13 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     ]);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d));
-    await until(() => /relaying 127\.0\.0\.1:(\d+)/.test(stderr), 15_000);
+    await until(() => /relaying 127\.0\.0\.1:(\d+)/.test(stderr), () => `the relaying line on stderr: ${stderr}`, 15_000);
     expect(stderr).to.contain('netsim: seed 42 (replay with --seed 42)');
     const relayPort = Number(/relaying 127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
     const client = await udp();
     cleanup.push(() => client.close());
     for (let i = 0; i < 10; i++) client.send(Buffer.alloc(64), relayPort, '127.0.0.1');
-    await until(() => got === 8);
+    await until(() => got === 8, () => `8 datagrams at the server, got ${got}`);
     child.kill('SIGINT');
     const { code, stderr: all } = await result;
     expect(code).to.equal(0);
@@ -271,7 +306,7 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     ], { stdio: 'ignore' });
     const [code] = await once(gst, 'exit');
     expect(code).to.equal(0);
-    await until(() => relay.stats.forward.received > 0 && relay.stats.forward.pending === 0);
+    await until(() => relay.stats.forward.received > 0 && relay.stats.forward.pending === 0, flow(relay, { rtp, bad }));
     await sleep(50);
     const stats = relay.stats.forward;
     // 30 frames of 57,600 bytes at about 1,400 bytes a packet.

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { until } from '../../support/until.js';
 import { createSocket, type Socket } from 'node:dgram';
 import {
   bindNativeRelaySocket,
@@ -17,14 +18,6 @@ async function udp(): Promise<Socket> {
   await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
   s.setRecvBufferSize(16 * 1024 * 1024);
   return s;
-}
-
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const LOOPBACK = { host: '127.0.0.1', port: 0 };
@@ -57,7 +50,7 @@ describe('NativeRelaySocket (recvmmsg in, sendmmsg out)', () => {
       sent.push(Buffer.from(d));
       back.queue(d);
     }
-    await until(() => got.length === 3000);
+    await until(() => got.length === 3000, () => `3000 datagrams, got ${got.length}`);
     expect(got.map((d) => d.readUInt32BE(0))).to.deep.equal(sent.map((_, i) => i));
     for (let i = 0; i < sent.length; i++) expect(got[i]!.equals(sent[i]!), `datagram ${i}`).to.equal(true);
     expect(back.sendErrors).to.equal(0);
@@ -83,7 +76,7 @@ describe('NativeRelaySocket (recvmmsg in, sendmmsg out)', () => {
       return d;
     });
     for (const d of sent) back.queue(d);
-    await until(() => got.length === sent.length);
+    await until(() => got.length === sent.length, () => `${sent.length} datagrams, got ${got.length}`);
     expect(got.map((d) => d.length)).to.deep.equal(sizes);
     for (let i = 0; i < sent.length; i++) expect(got[i]!.equals(sent[i]!), `datagram ${i}`).to.equal(true);
     expect(back.sendErrors).to.equal(0);
@@ -100,7 +93,7 @@ describe('NativeRelaySocket (recvmmsg in, sendmmsg out)', () => {
     open.push(back);
     back.queue(Buffer.from('one'));
     back.queue(Buffer.from('two'));
-    await until(() => replies.length === 2);
+    await until(() => replies.length === 2, () => `2 replies, got ${replies.length}`);
     expect(replies).to.deep.equal(['re:one', 're:two']);
   });
 
@@ -116,12 +109,12 @@ describe('NativeRelaySocket (recvmmsg in, sendmmsg out)', () => {
     a.on('message', (m) => heard.a.push(m.toString()));
     b.on('message', (m) => heard.b.push(m.toString()));
     a.send('from a', front.address.port, '127.0.0.1');
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, () => `1 datagram, got ${got.length}`);
     expect(front.reply(Buffer.from('to a'))).to.equal(true);
     b.send('from b', front.address.port, '127.0.0.1');
-    await until(() => got.length === 2);
+    await until(() => got.length === 2, () => `2 datagrams, got ${got.length}`);
     front.reply(Buffer.from('to b'));
-    await until(() => heard.a.length === 1 && heard.b.length === 1);
+    await until(() => heard.a.length === 1 && heard.b.length === 1, () => `one reply each, heard ${JSON.stringify(heard)}`);
     expect(heard).to.deep.equal({ a: ['to a'], b: ['to b'] });
   });
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { until } from '../../support/until.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import sinon from 'sinon';
@@ -67,10 +68,6 @@ async function plainReceiver(): Promise<Socket> {
   return s;
 }
 
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 5));
-}
-
 const paths = [
   { name: 'native (sendmmsg/recvmmsg)', env: undefined, sendPath: 'sendmmsg' },
   { name: 'node:dgram (FRAMEWIRE_NATIVE=0)', env: '0', sendPath: 'dgram' },
@@ -93,7 +90,7 @@ describe('native UDP addon and its node:dgram fallback', () => {
             });
             return sender.run();
           });
-          await until(() => c.received.length === frames.length);
+          await until(() => c.received.length === frames.length, () => `${frames.length} frames, got ${c.received.length}`);
           rx.close();
           expect(stats.sendPath).to.equal(path.sendPath);
           expect(stats.sendErrors).to.equal(0);
@@ -166,7 +163,7 @@ describe('native UDP addon and its node:dgram fallback', () => {
     const frames = [0, 1].map((i) => makeFrame(g, i));
     for (const f of frames) expect(await link.sendFrame(p, f)).to.equal(0);
     await link.close();
-    await until(() => c.received.length === frames.length);
+    await until(() => c.received.length === frames.length, () => `${frames.length} frames, got ${c.received.length}`);
     rx.close();
     expect(calls.length).to.equal(2 * Math.ceil(p.packetsPerFrame / 7));
     expect(c.received.map((r) => r.frame.data.equals(frames[r.frame.index]!.data))).to.deep.equal([true, true]);
@@ -199,7 +196,7 @@ describe('native UDP addon and its node:dgram fallback', () => {
       datagram.writeUInt32BE(i, 0);
       tx.send(datagram, input!.address.port, '127.0.0.1');
     }
-    await until(() => seen.length === 300);
+    await until(() => seen.length === 300, () => `300 datagrams, got ${seen.length}`);
     await input!.close();
     tx.send(Buffer.alloc(1200), input!.address.port, '127.0.0.1');
     await new Promise((r) => setTimeout(r, 50));
