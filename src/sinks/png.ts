@@ -16,7 +16,16 @@ interface Held {
 export interface PngSinkOptions {
   /** Write only frames whose number (stamp index, else ordinal) is a multiple of this. */
   every: number;
+  /** Frames that may wait for the encoder; default: as many as fit in {@link QUEUE_BUDGET_BYTES} (1 to 64). */
+  queue?: number;
 }
+
+/**
+ * Memory the default queue may hold: a short burst (a few frames at 100 fps) is all written, while a long stream
+ * faster than the encoder is thinned to the newest frames instead of growing without bound.
+ */
+export const QUEUE_BUDGET_BYTES = 64 * 1024 * 1024;
+export const MAX_QUEUE = 64;
 
 /** File name for frame number `n`: frame-000042.png. */
 export function pngFrameName(n: number): string {
@@ -25,8 +34,9 @@ export function pngFrameName(n: number): string {
 
 /**
  * `png:DIR` sink: writes frames as DIR/frame-NNNNNN.png (RGB, 8-bit), numbered by the frame's stamp index
- * when it has one, else by its ordinal. write() only copies the frame; one encode runs at a time and at
- * most one frame waits for it, the newest: a frame replaced while waiting is counted in `dropped`.
+ * when it has one, else by its ordinal. write() only copies the frame; one encode runs at a time and frames wait
+ * for it in a bounded queue: when the queue is full the oldest waiting frame gives way to the newest and is counted
+ * in `dropped`, so the receive path never waits on the disk.
  */
 export class PngSink implements Sink {
   readonly description: string;
@@ -35,8 +45,8 @@ export class PngSink implements Sink {
   written = 0;
 
   private encoding: Promise<void> | undefined;
-  private waiting: Held | undefined;
-  /** Buffers not holding a frame; at most two are ever in use (one encoding, one waiting). */
+  private readonly waiting: Held[] = [];
+  /** Buffers not holding a frame; at most queue + 1 are ever in use (one encoding, the rest waiting). */
   private spare: Held[] = [];
   /** uyvy frames are converted here for the encoder; rgb24 frames go to it as held. */
   private rgb = Buffer.alloc(0);
@@ -46,7 +56,7 @@ export class PngSink implements Sink {
     private readonly dir: string,
     private readonly options: PngSinkOptions,
   ) {
-    this.description = `png:${dir}${options.every > 1 ? `:every=${options.every}` : ''}`;
+    this.description = `png:${dir}${options.every > 1 ? `:every=${options.every}` : ''}${options.queue ? `:queue=${options.queue}` : ''}`;
   }
 
   /** Creates the directory; call before the first write. */
@@ -58,11 +68,11 @@ export class PngSink implements Sink {
     const number = info.stamp?.index ?? info.ordinal;
     if (number % this.options.every !== 0) return;
     if (this.encoding) {
-      if (this.waiting) {
+      if (this.waiting.length >= this.queueLength(frameBytes(frame))) {
         this.dropped++;
-        this.spare.push(this.waiting);
+        this.spare.push(this.waiting.shift()!);
       }
-      this.waiting = this.hold(frame, number);
+      this.waiting.push(this.hold(frame, number));
     } else {
       this.encoding = this.encodeUntilNoneWaits(this.hold(frame, number));
     }
@@ -71,6 +81,10 @@ export class PngSink implements Sink {
   async close(): Promise<void> {
     await this.encoding;
     if (this.error) throw this.error;
+  }
+
+  private queueLength(bytes: number): number {
+    return this.options.queue ?? Math.max(1, Math.min(MAX_QUEUE, Math.floor(QUEUE_BUDGET_BYTES / bytes)));
   }
 
   private hold(frame: Frame, number: number): Held {
@@ -88,8 +102,7 @@ export class PngSink implements Sink {
     while (held) {
       await this.encode(held);
       this.spare.push(held);
-      held = this.waiting;
-      this.waiting = undefined;
+      held = this.waiting.shift();
     }
     this.encoding = undefined;
   }

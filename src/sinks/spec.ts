@@ -23,8 +23,8 @@ export const SINK_KINDS: Readonly<Record<string, SinkKind>> = {
     },
   },
   png: {
-    usage: 'png:DIR[:every=N]',
-    summary: 'write frames as DIR/frame-NNNNNN.png, newest first when encoding falls behind',
+    usage: 'png:DIR[:every=N][:queue=N]',
+    summary: 'write frames as DIR/frame-NNNNNN.png; up to queue=N wait for the encoder (default: 64 MiB of frames), then the oldest give way',
     create: createPngSink,
   },
   sdl: {
@@ -34,19 +34,22 @@ export const SINK_KINDS: Readonly<Record<string, SinkKind>> = {
   },
 };
 
+/** Each waiting frame is a full copy: bound what a flag can ask for. */
+const MAX_QUEUE_FLAG = 4096;
+
 async function createPngSink(args: string[]): Promise<Sink> {
   const [dir, ...options] = args;
   if (!dir) throw new UsageError(`--sink: png needs a directory, like png:out or png:out:every=10`);
-  let every = 1;
+  const settings: { every: number; queue?: number } = { every: 1 };
   for (const option of options) {
     const [key, value] = splitOption(option);
-    if (key !== 'every') throw new UsageError(`--sink: png option '${key}' is unknown (known: every)`);
-    if (!/^\d+$/.test(value) || Number(value) < 1) {
-      throw new UsageError(`--sink: png every=${value} must be a whole number >= 1`);
+    if (key !== 'every' && key !== 'queue') throw new UsageError(`--sink: png option '${key}' is unknown (known: every, queue)`);
+    if (!/^\d+$/.test(value) || Number(value) < 1 || (key === 'queue' && Number(value) > MAX_QUEUE_FLAG)) {
+      throw new UsageError(`--sink: png ${key}=${value} must be a whole number ${key === 'queue' ? `from 1 to ${MAX_QUEUE_FLAG}` : '>= 1'}`);
     }
-    every = Number(value);
+    settings[key] = Number(value);
   }
-  const sink = new PngSink(dir, { every });
+  const sink = new PngSink(dir, settings);
   try {
     await sink.open();
   } catch (err) {

@@ -134,9 +134,13 @@ describe('e2e: receive options', function () {
   });
 
   it('png sink names files by the stamped index', async () => {
-    const { peer, port } = await startFramewireReceiver(['--frames', '5', '--timeout', '5', '--sink', `png:${dir}/png`]);
+    const reportFile = path.join(dir, 'report.json');
+    const args = ['--frames', '5', '--timeout', '5', '--sink', `png:${dir}/png`, '--report', reportFile];
+    const { peer, port } = await startFramewireReceiver(args);
     await framewire(['send', '--frames', '5', '--fps', '100', '--to', `127.0.0.1:${port}`, '--source', 'pattern:ball']);
     expect((await finished(peer, 10_000)).code).to.equal(0);
+    // A burst of 5 frames fits the sink's queue: none may be dropped, whatever the encoder's speed.
+    expect(JSON.parse(await readFile(reportFile, 'utf8')).sinkDrops).to.deep.equal({ [`png:${dir}/png`]: 0 });
     expect((await readdir(path.join(dir, 'png'))).sort()).to.deep.equal(
       [0, 1, 2, 3, 4].map((i) => `frame-${String(i).padStart(6, '0')}.png`),
     );

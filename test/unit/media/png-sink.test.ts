@@ -84,22 +84,34 @@ describe('png sink', () => {
     expect(sink.dropped).to.equal(0);
   });
 
-  it('keeps the first and the newest frame of a burst and counts the rest as dropped', async () => {
-    const sink = await createSink(`png:${dir}:every=2`);
+  /** Writes `count` frames as fast as a receiver would, each filled with its number, into one reused buffer. */
+  function burst(sink: { write(frame: Frame, info: ReceivedFrameInfo): void }, count: number): void {
     const data = Buffer.alloc(frameBytes(QVGA));
-    const written = 100;
-    for (let i = 0; i < written; i++) {
+    for (let i = 0; i < count; i++) {
       // The sink must copy: the receiver reuses this buffer for the next frame.
       data.fill(i);
-      const frame: Frame = { ...QVGA, data, index: i, captureTimeUs: 0 };
-      sink.write(frame, info(i));
+      sink.write({ ...QVGA, data, index: i, captureTimeUs: 0 }, info(i));
     }
+  }
+
+  it('writes every frame of a short burst (the default queue holds it)', async () => {
+    const sink = await createSink(`png:${dir}`);
+    burst(sink, 8);
+    await sink.close();
+    expect((await readdir(dir)).sort()).to.deep.equal([...Array(8).keys()].map((i) => `frame-00000${i}.png`));
+    for (const i of [0, 7]) expect(rgbOf(await readPng(join(dir, `frame-00000${i}.png`))).every((v) => v === i)).to.equal(true);
+    expect(sink.dropped).to.equal(0);
+  });
+
+  it('when the queue is full the oldest waiting frame gives way to the newest, and is counted', async () => {
+    const sink = await createSink(`png:${dir}:every=2:queue=3`);
+    burst(sink, 100);
     await sink.close();
     const files = await readdir(dir);
-    expect(files.length + sink.dropped).to.equal(written / 2);
-    expect(files).to.deep.equal(['frame-000000.png', 'frame-000098.png']);
-    const last = await readPng(join(dir, 'frame-000098.png'));
-    expect(rgbOf(last).every((v) => v === 98)).to.equal(true);
+    // Frame 0 went straight to the encoder; of the 49 that waited, the newest 3 remain.
+    expect(files.sort()).to.deep.equal(['frame-000000.png', 'frame-000094.png', 'frame-000096.png', 'frame-000098.png']);
+    expect(sink.dropped).to.equal(46);
+    expect(rgbOf(await readPng(join(dir, 'frame-000098.png'))).every((v) => v === 98)).to.equal(true);
   });
 
   it('close() rejects when a file could not be written', async () => {

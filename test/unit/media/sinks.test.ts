@@ -35,6 +35,7 @@ describe('sink spec', () => {
   it('describes a png sink with its options', async () => {
     expect((await createSink(`png:${tmp}/a`)).description).to.equal(`png:${tmp}/a`);
     expect((await createSink(`png:${tmp}/b:every=5`)).description).to.equal(`png:${tmp}/b:every=5`);
+    expect((await createSink(`png:${tmp}/c:queue=2`)).description).to.equal(`png:${tmp}/c:queue=2`);
   });
 
   it('rejects unknown kinds, listing the known ones', async () => {
@@ -47,7 +48,9 @@ describe('sink spec', () => {
     await expectUsageError(createSink('png:'), '--sink: png needs a directory');
     await expectUsageError(createSink(`png:${tmp}:every=0`), '--sink: png every=0 must be a whole number >= 1');
     await expectUsageError(createSink(`png:${tmp}:every=x`), '--sink: png every=x must be a whole number >= 1');
-    await expectUsageError(createSink(`png:${tmp}:speed=3`), "--sink: png option 'speed' is unknown (known: every)");
+    await expectUsageError(createSink(`png:${tmp}:queue=0`), '--sink: png queue=0 must be a whole number from 1 to 4096');
+    await expectUsageError(createSink(`png:${tmp}:queue=5000`), '--sink: png queue=5000 must be a whole number from 1 to 4096');
+    await expectUsageError(createSink(`png:${tmp}:speed=3`), "--sink: png option 'speed' is unknown (known: every, queue)");
     await expectUsageError(createSink(`png:${tmp}:every`), "--sink: option 'every' must look like key=value");
     await expectUsageError(createSink('null:x'), "--sink: null takes no arguments, got 'x'");
   });
