@@ -82,6 +82,10 @@ async function runRun(file: string | undefined, opts: RunFlags): Promise<number>
   out.write(`framewire run: ${report.name}\n`);
   out.write(`seed ${report.seed} (repeat with --seed ${report.seed})\n`);
   out.write(summaryTable(report));
+  if (report.network.undelivered > 0) {
+    out.write(`warning: ${report.network.undelivered} packets had not arrived when the run stopped waiting for them ` +
+      '(the longest delay the network could give, plus 300 ms); they count as lost\n');
+  }
   if (report.network.lostOnHost > 0) {
     out.write(`warning: this machine lost ${report.network.lostOnHost} packets the simulator forwarded; ` +
       'the delivery map will not repeat for this seed\n');

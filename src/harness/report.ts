@@ -59,6 +59,11 @@ export interface ScenarioReport extends Metrics {
     socketErrors: number;
     /** Packets lost that the simulator did not drop: the machine lost them, and the run is not repeatable. */
     lostOnHost: number;
+    /**
+     * Packets neither read by the receiver nor dropped by the simulator when the run stopped waiting for them (the
+     * longest delay the network could give, plus a margin, after the last send). Counted lost, and in lostOnHost.
+     */
+    undelivered: number;
   };
   sender: SenderStats;
   receiver: Omit<ReceiverReport, 'frames' | 'latencyMs' | 'fps'>;

@@ -40,8 +40,8 @@ const SSRC = 0x66776972;
 const INITIAL_SEQUENCE = 0;
 /** Time allowed beyond the slowest packet's delay for datagrams to cross loopback and be read. */
 const STRAGGLER_MARGIN_MS = 300;
-/** After the relay holds nothing more, time for the receiver to read what was just forwarded. */
-const SETTLE_MS = 50;
+/** How often the end of a run checks whether everything sent has been read. */
+const DELIVERY_POLL_MS = 5;
 
 /** The longest a forwarded packet can be held by any settings the run may use, in ms. */
 function stragglerLimitMs(network: NetworkConfig): number {
@@ -56,12 +56,24 @@ function stragglerLimitMs(network: NetworkConfig): number {
   return worstUs / 1000 + STRAGGLER_MARGIN_MS;
 }
 
-/** Waits until the relay holds no packet (or the longest possible delay has passed), then a moment more. */
-async function settle(relay: Relay, limitMs: number): Promise<void> {
-  const limit = new AbortController();
-  await Promise.race([relay.drain(), sleep(limitMs, undefined, { signal: limit.signal }).catch(() => undefined)]);
-  limit.abort();
-  await sleep(SETTLE_MS);
+/**
+ * Datagrams sent but not yet read at the far end: not yet read by the relay, held by it for their time, or
+ * forwarded and not yet read by the receiver. Dropped ones are not in flight; so 0 means all was delivered.
+ */
+function inFlight(sent: number, relay: Relay, receiver: Receiver): number {
+  const { received, pending, forwarded } = relay.stats.forward;
+  return Math.max(0, sent - received) + pending + Math.max(0, forwarded - receiver.progress().packetsReceived);
+}
+
+/**
+ * Waits until every datagram sent has been read by the receiver or dropped by the simulator, by the counts at each
+ * hop rather than by time, so a slow machine or a long delay never ends a run early. Gives up `limitMs` after the
+ * last send (what the kernel lost never arrives) and returns how many were still in flight then.
+ */
+async function awaitDelivery(sent: number, relay: Relay, receiver: Receiver, limitMs: number): Promise<number> {
+  const deadline = Date.now() + limitMs;
+  while (inFlight(sent, relay, receiver) > 0 && Date.now() < deadline) await sleep(DELIVERY_POLL_MS);
+  return inFlight(sent, relay, receiver);
 }
 
 /** Runs `work`, renaming a usage error's leading flag (`--size:`) to the scenario field it came from. */
@@ -175,7 +187,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     );
     const startedAt = new Date();
     const senderStats = await sender.run();
-    await settle(relay, stragglerLimitMs(s.network));
+    const undelivered = await awaitDelivery(senderStats.packetsSent, relay, receiver, stragglerLimitMs(s.network));
     receiver.stop();
     const received = await receiver.done;
     const relayStats = await relay.close();
@@ -200,7 +212,12 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
       timeSeries: measured.timeSeries,
       timeline: timelineMarks(s),
       framesUnmatched: map.unmatched,
-      network: { forward, socketErrors: relayStats.socketErrors, lostOnHost: lostOnHost(loss.packetsLost, forward) },
+      network: {
+        forward,
+        socketErrors: relayStats.socketErrors,
+        lostOnHost: lostOnHost(loss.packetsLost, forward),
+        undelivered,
+      },
       sender: senderStats,
       receiver: receiverTotals,
       frames: map.frames,

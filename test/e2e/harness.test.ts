@@ -60,6 +60,7 @@ describe('e2e: runScenario', function () {
     // What the tap saw lost is exactly what the network dropped: the machine itself dropped nothing.
     expect(report.packetsLost).to.equal(report.network.forward.dropped.loss);
     expect(report.network.lostOnHost).to.equal(0);
+    expect(report.network.undelivered).to.equal(0);
     const bursts = Object.entries(report.lossBursts).reduce((n, [len, count]) => n + Number(len) * count, 0);
     expect(bursts).to.equal(report.packetsLost);
     expect(report.expectations.map((e) => [e.metric, e.passed])).to.deep.equal([

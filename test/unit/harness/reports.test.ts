@@ -43,6 +43,7 @@ function syntheticReport(): ScenarioReport {
       },
       socketErrors: 0,
       lostOnHost: 0,
+      undelivered: 0,
     },
     sender: { framesSent: 2, packetsSent: 2, bytesSent: 2, sendErrors: 0, framesLate: 0, durationSec: 1, fps: 2, bitrateMbps: 0 },
     receiver: {
