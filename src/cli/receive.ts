@@ -68,6 +68,8 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
     listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout,
     partial: opts.partial, ssrc: opts.ssrc,
   });
+  // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
+  const removeInterrupt = onInterrupt(() => receiver.stop());
   process.stderr.write(
     `framewire receive: ${formatEndpoint(receiver.address)} ${geometry.width}x${geometry.height} ${geometry.format} ` +
     `(${opts.wire}) -> ${sinks.map((s) => s.description).join(', ')}\n`,
@@ -84,7 +86,6 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
     previous = now;
     return line;
   });
-  const removeInterrupt = onInterrupt(() => receiver.stop());
   const report = await receiver.done;
   removeInterrupt();
   stopStatus();

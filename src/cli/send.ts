@@ -76,6 +76,8 @@ async function runSend(opts: SendFlags): Promise<number> {
     const fps = opts.fps === 'max' ? undefined : opts.fps;
     await writeFile(opts.sdp, buildSdp({ geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc }));
   }
+  // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
+  const removeInterrupt = onInterrupt(() => abort.abort());
   process.stderr.write(`framewire send: ${source.description} -> ${formatEndpoint(to)} (${opts.wire}, mtu ${opts.mtu})\n`);
   let previous = { frames: 0, bytes: 0 };
   const stopStatus = startStatusLine(() => {
@@ -85,7 +87,6 @@ async function runSend(opts: SendFlags): Promise<number> {
     previous = { frames: s.framesSent, bytes: s.bytesSent };
     return line;
   });
-  const removeInterrupt = onInterrupt(() => abort.abort());
   let failure: unknown;
   await sender.run().catch((err: unknown) => { failure = err; });
   removeInterrupt();

@@ -69,6 +69,20 @@ describe('e2e: runScenario', function () {
     expect(report.passed).to.equal(false);
   });
 
+  it('counts frames whose pixels the network damaged as corrupt, not delivered, matching the receiver', async () => {
+    // A flipped bit lands in a header (malformed), a line header (malformed) or the pixels (a complete frame whose
+    // stamp CRC fails): the last kind must show up as corrupt in the map, the metrics and the receiver's own count.
+    const report = await runScenario({ name: 'corrupting', ...BASE, frames: 60, network: { corrupt: '2%' } }, { seed: 3 });
+    const corrupt = report.frames.filter((f) => f.fate === 'corrupt');
+    expect(report.network.forward.corrupted).to.be.greaterThan(0);
+    expect(corrupt.length).to.be.greaterThan(0);
+    expect(report.framesCorrupt).to.equal(corrupt.length);
+    expect(report.receiver.framesCorrupt).to.equal(corrupt.length);
+    expect(corrupt.every((f) => f.complete && f.latencyMs === undefined)).to.equal(true);
+    expect(report.deliveredRatio).to.be.closeTo(report.framesComplete / report.framesSent, 1e-4);
+    expect(report.framesComplete + corrupt.length + report.framesIncomplete + report.framesNeverSeen).to.equal(60);
+  });
+
   it('gives the same per-frame delivery map for the same seed, and another for another seed', async () => {
     const scenario = { name: 'determinism', ...BASE, frames: 60, network: { loss: '2%', lossModel: 'gilbert-elliott', burst: 3 } };
     const map = async (seed: number): Promise<string> =>

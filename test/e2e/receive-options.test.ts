@@ -11,6 +11,16 @@ import { Receiver } from '../../src/transport/receiver.js';
 import { createPatternSource } from '../../src/sources/pattern.js';
 import type { Sink } from '../../src/sinks/sink.js';
 
+/** A sink that records whether each frame it was given was complete. */
+function countingSink(): Sink & { written: boolean[] } {
+  const written: boolean[] = [];
+  return {
+    description: 'count', dropped: 0, written,
+    write: (_frame, info) => { written.push(info.complete); },
+    close: async () => undefined,
+  };
+}
+
 describe('e2e: receive options', function () {
   this.timeout(30_000);
   let dir: string;
@@ -87,15 +97,6 @@ describe('e2e: receive options', function () {
       await source.close();
     }
 
-    function countingSink(): Sink & { written: boolean[] } {
-      const written: boolean[] = [];
-      return {
-        description: 'count', dropped: 0, written,
-        write: (_frame, info) => { written.push(info.complete); },
-        close: async () => undefined,
-      };
-    }
-
     for (const partial of [false, true]) {
       it(`counts incomplete frames and ${partial ? 'hands them to sinks with --partial' : 'keeps them from sinks'}`, async () => {
         const sink = countingSink();
@@ -112,6 +113,31 @@ describe('e2e: receive options', function () {
         expect(sink.written).to.deep.equal(partial ? [false, false, false, false, false, false] : []);
       });
     }
+  });
+
+  it('counts a whole frame whose pixels were changed on the way as corrupt, and still hands it to sinks', async () => {
+    const geometry = { width: 160, height: 120, format: 'rgb24' } as const;
+    const source = await createPatternSource('smpte', geometry);
+    const packetizer = createPacketizer('rtp', geometry, { mtu: 1400 });
+    const sink = countingSink();
+    const receiver = await Receiver.open({ listen: { host: '127.0.0.1', port: 0 }, geometry, wire: 'rtp', sinks: [sink], frames: 3 });
+    const socket = dgram.createSocket('udp4');
+    let n = 0;
+    for await (const frame of source) {
+      const packets: Buffer[] = [];
+      packetizer.packetize(frame, (header, payload) => { packets.push(Buffer.concat([header, payload])); });
+      // Frame 1 loses nothing, but one pixel byte near its bottom (far below the stamp) is flipped.
+      if (n === 1) packets.at(-1)![packets.at(-1)!.length - 1]! ^= 0x01;
+      for (const p of packets) await new Promise((resolve) => socket.send(p, receiver.address.port, '127.0.0.1', resolve));
+      if (++n === 3) break;
+    }
+    socket.close();
+    await source.close();
+    const report = await receiver.done;
+    expect(report).to.include({ framesComplete: 3, framesCorrupt: 1, packetsLost: 0, packetsMalformed: 0 });
+    expect(report.frames.map((f) => [f.index, f.complete, f.intact])).to.deep.equal([[0, true, true], [1, true, false], [2, true, true]]);
+    expect(report.frames[1]!.latencyMs).to.be.a('number');
+    expect(sink.written).to.deep.equal([true, true, true]);
   });
 
   it('counts a sink that throws and keeps receiving for the other sinks', async () => {

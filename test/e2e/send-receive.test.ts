@@ -30,17 +30,21 @@ describe('e2e: framewire send | framewire receive over loopback', function () {
       framesComplete: 30, framesIncomplete: 0, framesCorrupt: 0, packetsLost: 0, packetsDuplicate: 0, packetsMalformed: 0,
     });
     expect(report.packetsReceived).to.be.above(30); // 160x120 rgb24 takes several packets a frame
-    for (const field of ['fps', 'bitrateMbps', 'durationSec']) expect(report[field], field).to.be.a('number').and.at.least(0);
+    // The rates follow from the counts and the span they were taken over, which the wall-clock run bounds.
+    expect(report.durationSec).to.be.above(0).and.below(10);
+    expect(report.fps).to.be.closeTo(report.framesComplete / report.durationSec, report.fps * 0.01 + 0.01);
+    expect(report.bitrateMbps).to.be.closeTo((report.bytesReceived * 8) / report.durationSec / 1e6, report.bitrateMbps * 0.01 + 0.001);
     expect(report.latencyMs).to.have.all.keys('p50', 'p95', 'p99', 'max');
     const { p50, p95, p99, max } = report.latencyMs;
-    expect(p50).to.be.at.least(0).and.at.most(p95);
+    expect(p50).to.be.above(0).and.at.most(p95);
     expect(p95).to.be.at.most(p99);
     expect(p99).to.be.at.most(max);
     expect(report.frames).to.have.length(30);
     report.frames.forEach((f: { index: number; complete: boolean; latencyMs?: number }, i: number) => {
       // Pattern frames are stamped, so each record carries the sender's index and a measured latency.
       expect(f, `frame record ${i}`).to.include({ index: i, complete: true });
-      expect(f.latencyMs, `frame record ${i}`).to.be.a('number').and.at.least(0);
+      // Capture to arrival on one machine: more than nothing, and less than the whole run.
+      expect(f.latencyMs, `frame record ${i}`).to.be.a('number').above(0).and.below(10_000);
     });
   });
 });

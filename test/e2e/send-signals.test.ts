@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startFramewire } from '../support/cli.js';
+import { startFramewirePeer, waitForStderr } from '../support/peers.js';
 import { freeUdpPort } from '../support/ports.js';
 import { scratchDir } from '../support/scratch.js';
 
@@ -14,10 +14,11 @@ describe('e2e: send stops on SIGTERM at --fps max', function () {
       try {
         const report = path.join(dir, 'send.json');
         const args = ['send', '--fps', 'max', '--duration', '60', '--to', `127.0.0.1:${await freeUdpPort()}`, '--report', report];
-        const { child, result } = startFramewire(args, { FRAMEWIRE_NATIVE: native });
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        child.kill('SIGTERM');
-        const r = await result;
+        const sender = startFramewirePeer(args, { FRAMEWIRE_NATIVE: native });
+        // Signalled once it is sending (its start line is out), however long a loaded machine takes to start it.
+        await waitForStderr(sender, /framewire send: /);
+        sender.child.kill('SIGTERM');
+        const r = await sender.result;
         expect(r.code, r.stderr).to.equal(0);
         const stats = JSON.parse(await readFile(report, 'utf8'));
         expect(stats.framesSent).to.be.above(0);

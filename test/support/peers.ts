@@ -29,8 +29,8 @@ export function startPeer(command: string, args: string[]): Peer {
 }
 
 /** Starts `framewire ARGS` from the TypeScript sources. */
-export function startFramewirePeer(args: string[]): Peer {
-  const { child, result } = startFramewire(args);
+export function startFramewirePeer(args: string[], env?: NodeJS.ProcessEnv): Peer {
+  const { child, result } = startFramewire(args, env);
   return track(child, result);
 }
 

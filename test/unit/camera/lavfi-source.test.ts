@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { until } from '../../support/until.js';
 import { frameBytes, type FrameGeometry } from '../../../src/frame.js';
 import { createLavfiSource, lavfiInputArgs } from '../../../src/sources/lavfi.js';
 import type { FfmpegStreamSource } from '../../../src/sources/ffmpeg-stream.js';
@@ -117,8 +118,8 @@ describe('lavfi source (ffmpeg streaming)', () => {
       if (++count === 2) await source.close();
     }
     expect(count).to.equal(2);
-    await sleep(50);
-    expect(source.pid === undefined || !isAlive(source.pid)).to.equal(true);
+    const pid = source.pid;
+    await until(() => pid === undefined || !isAlive(pid), () => `ffmpeg (pid ${pid}) to exit`);
   });
 
   it('rejects an empty graph as a usage error', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { until } from '../../support/until.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import type { FrameGeometry } from '../../../src/frame.js';
@@ -32,7 +33,7 @@ describe('payload formats over a real loopback socket', () => {
         });
         // The contract: every send of a frame completes before the next frame is packetized.
         await Promise.all(sends);
-        while (c.received.length <= f.index) await new Promise((r) => setTimeout(r, 5));
+        await until(() => c.received.length > f.index, () => `frame ${f.index}, got ${c.received.length} frames`);
       }
       tx.close();
       rx.close();
