@@ -402,33 +402,59 @@ static void receiver_free(uv_handle_t *handle) {
   free(r);
 }
 
+// Calls onBatch(count): count datagrams are in the slab, or, when negative, -errno of a socket error taken off the
+// socket. False when JS threw (reported as Node reports an uncaught exception from an I/O callback).
+static bool call_on_batch(receiver_t *r, int count_or_error) {
+  napi_env env = r->env;
+  napi_value on_batch, recv, count;
+  if (napi_get_reference_value(env, r->on_batch, &on_batch) != napi_ok || napi_get_global(env, &recv) != napi_ok ||
+      napi_create_int32(env, count_or_error, &count) != napi_ok) {
+    return false;
+  }
+  if (napi_make_callback(env, r->async, recv, on_batch, 1, &count, NULL) != napi_ok) {
+    napi_value error;
+    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+    return false;
+  }
+  return true;
+}
+
 static void receiver_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   receiver_t *r = handle->data;
-  if (status < 0) return;
+  if (r->stopped) return;
   napi_env env = r->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (status < 0) {
+    // libuv stops a poll handle on POLLERR. On a UDP socket that is a pending socket error (a connected socket's
+    // ICMP port-unreachable), not a dead fd: take the error off the socket, report it and poll again; otherwise
+    // this socket would never be read again (a relay's reply path died for good once its peer restarted).
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0) {
+      if (err != 0) call_on_batch(r, -err);
+      if (!r->stopped) uv_poll_start(&r->poll, UV_READABLE, receiver_readable);
+    }
+    napi_close_handle_scope(env, scope);
+    return;
+  }
   for (int round = 0; round < ROUNDS_PER_WAKEUP && !r->stopped; round++) {
     // The kernel shrinks msg_namelen to the address it wrote, so each call starts from the full slot again.
     if (r->names) {
       for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_namelen = (socklen_t)r->name_bytes;
     }
     int got = recvmmsg(r->fd, r->msgs, (unsigned)r->slots, MSG_DONTWAIT, NULL);
-    // EAGAIN: drained. Other errors (a pending ICMP error on a bound socket) carry no datagram: wait for more.
-    if (got <= 0) break;
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break; // drained
+      if (errno == EINTR) continue;
+      // A pending socket error, now taken off the socket: report it and read on, datagrams may be waiting.
+      if (!call_on_batch(r, -errno)) break;
+      continue;
+    }
+    if (got == 0) break;
     for (int i = 0; i < got; i++) r->lengths[i] = (int32_t)r->msgs[i].msg_len;
-    napi_value on_batch, recv, count;
-    if (napi_get_reference_value(env, r->on_batch, &on_batch) != napi_ok || napi_get_global(env, &recv) != napi_ok ||
-        napi_create_int32(env, got, &count) != napi_ok) {
-      break;
-    }
-    if (napi_make_callback(env, r->async, recv, on_batch, 1, &count, NULL) != napi_ok) {
-      // The callback threw: report it as Node reports any uncaught exception from an I/O callback.
-      napi_value error;
-      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
-      break;
-    }
+    if (!call_on_batch(r, got)) break;
     if ((size_t)got < r->slots) break;
   }
   napi_close_handle_scope(env, scope);
@@ -437,7 +463,8 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
 // recvStart(fd: number, slab: Buffer, slotBytes: number, lengths: Int32Array, onBatch: (count) => void,
 //           names?: Buffer): handle
 // Datagram i of a batch lands in slab[i * slotBytes, i * slotBytes + lengths[i]); the slab is reused as soon as
-// onBatch returns. When names is given, its sender's address (a struct sockaddr, as sendTo takes it) lands in
+// onBatch returns. A negative count is -errno of a socket error (e.g. ECONNREFUSED) taken off the socket; reading
+// goes on. When names is given, its sender's address (a struct sockaddr, as sendTo takes it) lands in
 // names[i * nameBytes, ...) with nameBytes = names.length / slots. The receiver owns the fd from here on: recvStop
 // closes it.
 static napi_value js_recv_start(napi_env env, napi_callback_info info) {

@@ -163,7 +163,7 @@ function openNativePorts(listen: Endpoint, to: Endpoint, fromSender: OnRelayed, 
     address: front.address,
     path: 'sendmmsg',
     get socketErrors() {
-      return front.sendErrors + back.sendErrors;
+      return front.sendErrors + back.sendErrors + front.receiveErrors + back.receiveErrors;
     },
     forward: (datagram) => back.queue(datagram),
     reply: (datagram) => front.reply(datagram),

@@ -150,6 +150,8 @@ const SLOTS = 64;
  */
 export class NativeDatagramInput implements DatagramInput {
   readonly address: Endpoint;
+  /** Errors the socket reported instead of a datagram (an ICMP error after sending from it); reading went on. */
+  socketErrors = 0;
   private readonly slab = Buffer.allocUnsafeSlow(SLOT_BYTES * SLOTS);
   private readonly lengths = new Int32Array(SLOTS);
   private handle: object | undefined;
@@ -176,6 +178,10 @@ export class NativeDatagramInput implements DatagramInput {
   }
 
   private readonly onBatch = (count: number): void => {
+    if (count < 0) {
+      this.socketErrors++;
+      return;
+    }
     const { slab, lengths } = this;
     for (let i = 0; i < count && this.handle; i++) {
       const start = i * SLOT_BYTES;
@@ -203,6 +209,11 @@ export class NativeRelaySocket {
   readonly address: Endpoint;
   /** Datagrams the kernel refused or that found the queue full (the kernel had stopped taking them): all lost. */
   sendErrors = 0;
+  /**
+   * Errors the socket reported instead of a datagram: an ICMP port-unreachable for what it sent to a peer that was
+   * not listening. Reading goes on, so replies flow again once the peer is back.
+   */
+  receiveErrors = 0;
   private fd: number;
   private readonly slab: Buffer;
   private readonly lengths: Int32Array;
@@ -297,6 +308,10 @@ export class NativeRelaySocket {
   };
 
   private readonly onBatch = (count: number): void => {
+    if (count < 0) {
+      this.receiveErrors++;
+      return;
+    }
     const { slab, lengths, names } = this;
     if (names && count > 0) {
       names.copy(this.lastSender, 0, (count - 1) * NAME_BYTES, count * NAME_BYTES);

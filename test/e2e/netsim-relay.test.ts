@@ -228,6 +228,31 @@ describe('e2e: netsim relay over real UDP sockets', function () {
         expect(relay.stats.noPeer).to.equal(0);
       });
 
+      it('carries replies again once a peer that was away (ICMP port unreachable) is back on its port', async () => {
+        const probe = await udp();
+        const serverPort = port(probe);
+        await new Promise<void>((resolve) => probe.close(resolve));
+        const relay = await startRelay({
+          listen: { host: '127.0.0.1', port: 0 },
+          to: { host: '127.0.0.1', port: serverPort },
+          network: parseNetworkConfig({}),
+        });
+        const client = await udp();
+        cleanup.push(() => relay.close(), () => client.close());
+        const replies: number[] = [];
+        client.on('message', (msg) => replies.push(msg.readUInt32BE(0)));
+        // Nobody at `to`: each forward draws an ICMP port unreachable onto the relay's back socket.
+        await sendWindowed(client, relay, numbered(10), (sent) => () => relay.stats.forward.received === sent);
+        await until(() => relay.stats.socketErrors > 0, flow(relay, { replies }));
+        const server = createSocket('udp4');
+        await new Promise<void>((resolve) => server.bind(serverPort, '127.0.0.1', resolve));
+        cleanup.push(() => server.close());
+        server.on('message', (msg, rinfo) => server.send(msg, rinfo.port, rinfo.address));
+        for (const d of numbered(5)) client.send(d, relay.address.port, '127.0.0.1');
+        await until(() => replies.length === 5, flow(relay, { replies }));
+        expect(replies).to.deep.equal([0, 1, 2, 3, 4]);
+      });
+
       it('counts sends refused while nothing listens at `to`, and keeps relaying', async () => {
         const gone = await udp();
         const closedPort = port(gone);
