@@ -1,4 +1,4 @@
-import { UsageError } from './usage-error.js';
+import { SettingError, UsageError } from './usage-error.js';
 
 export type PixelFormat = 'rgb24' | 'uyvy';
 export const PIXEL_FORMATS: readonly PixelFormat[] = ['rgb24', 'uyvy'];
@@ -58,13 +58,13 @@ export const MAX_DIMENSION = 8192;
 /** Checks a geometry is representable: positive integer sizes, uyvy widths even. `field` names the input. */
 export function validateGeometry(g: FrameGeometry, field: string): FrameGeometry {
   if (!Number.isInteger(g.width) || !Number.isInteger(g.height) || g.width < 1 || g.height < 1) {
-    throw new UsageError(`${field}: size ${g.width}x${g.height} must be at least 1x1`);
+    throw new SettingError(field, `size ${g.width}x${g.height} must be at least 1x1`);
   }
   if (g.width > MAX_DIMENSION || g.height > MAX_DIMENSION) {
-    throw new UsageError(`${field}: size ${g.width}x${g.height} is larger than ${MAX_DIMENSION}x${MAX_DIMENSION}`);
+    throw new SettingError(field, `size ${g.width}x${g.height} is larger than ${MAX_DIMENSION}x${MAX_DIMENSION}`);
   }
   if (g.width % PIXEL_GROUPS[g.format].pixels !== 0) {
-    throw new UsageError(`${field}: width ${g.width} must be even for ${g.format} (2 pixels per group)`);
+    throw new SettingError(field, `width ${g.width} must be even for ${g.format} (2 pixels per group)`);
   }
   return g;
 }

@@ -2,7 +2,7 @@ import { crc32 } from './crc32.js';
 import type { Frame, FrameGeometry } from './frame.js';
 import { frameBytes, lineBytes } from './frame.js';
 import { CHROMA_NEUTRAL, Y_BLACK, Y_WHITE } from './pixels.js';
-import { UsageError } from './usage-error.js';
+import { SettingError } from './usage-error.js';
 
 /**
  * The frame stamp: 160 bits drawn as black/white square blocks across the top rows of a frame, so a
@@ -63,7 +63,7 @@ export function stampRows(g: FrameGeometry): number {
  */
 export function assertStampable(g: FrameGeometry): void {
   if (stampRows(g) === 0) {
-    throw new UsageError(`--stamp: a ${g.width}x${g.height} frame is too small to stamp (needs width >= 64 and room below the stamp)`);
+    throw new SettingError('stamp', `a ${g.width}x${g.height} frame is too small to stamp (needs width >= 64 and room below the stamp)`);
   }
 }
 

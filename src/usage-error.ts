@@ -8,3 +8,18 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * A usage error raised by the library, which names its own setting (`mtu`, `ssrc`, `geometry`) rather than a CLI
+ * flag or a scenario field: the CLI and the scenario loader each map settings to their own names, in one place
+ * (cli/setting-names.ts, harness/scenario-fields.ts).
+ */
+export class SettingError extends UsageError {
+  constructor(
+    readonly setting: string,
+    readonly problem: string,
+  ) {
+    super(`${setting}: ${problem}`);
+    this.name = 'SettingError';
+  }
+}

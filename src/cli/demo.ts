@@ -5,7 +5,7 @@ import { defaultDemoSource } from '../demo/default-source.js';
 import { DEMO_PRESETS, presetLabel, type DemoPreset } from '../demo/presets.js';
 import { loadScenario } from '../harness/scenario.js';
 import { MAX_SCALE } from '../sinks/sdl.js';
-import type { Wire } from '../rtp/payload-format.js';
+import type { Wire } from '../rtp/index.js';
 import { withExitCode } from './command.js';
 import { parseSeed, positiveInt, positiveNumber } from './options.js';
 import { onInterrupt } from './status-line.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { UsageError } from '../usage-error.js';
+import { SettingError, UsageError } from '../usage-error.js';
 import { exitCodeOf } from './command.js';
+import { flagMessage } from './setting-names.js';
 import { sendCommand } from './send.js';
 import { receiveCommand } from './receive.js';
 import { runCommand } from './run.js';
@@ -32,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`framewire: ${err.message}\n`);
+      process.stderr.write(`framewire: ${err instanceof SettingError ? flagMessage(err) : err.message}\n`);
       return 2;
     }
     process.stderr.write(`framewire: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,7 +1,6 @@
 import { MAX_SEED } from '../netsim/rng.js';
 import { UsageError } from '../usage-error.js';
-import { parseWire as parseWireAs } from '../rtp/index.js';
-import type { Wire } from '../rtp/payload-format.js';
+import { payloadFormat, type Wire } from '../rtp/index.js';
 
 /** Parsers for flag values; each error names the flag. Used as commander argParsers. */
 
@@ -32,6 +31,16 @@ export function positiveNumber(flag: string) {
   };
 }
 
+export function nonNegativeNumber(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
+      throw new UsageError(`${flag}: '${text}' must be a number of at least 0`);
+    }
+    return n;
+  };
+}
+
 export function parseFps(text: string): number | 'max' {
   if (text === 'max') return 'max';
   const n = Number(text);
@@ -41,9 +50,9 @@ export function parseFps(text: string): number | 'max' {
   return n;
 }
 
-/** A wrapper, not the parser itself: commander passes the previous value as a second argument. */
+/** --wire: a registered payload format's name (an unknown one is a SettingError naming `wire`, shown as --wire). */
 export function parseWire(text: string): Wire {
-  return parseWireAs(text, '--wire');
+  return payloadFormat(text).name;
 }
 
 /** SSRC: any 32-bit unsigned value, decimal or 0x-hex. */

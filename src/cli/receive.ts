@@ -9,7 +9,8 @@ import { formatEndpoint, parseEndpoint, type Endpoint } from '../transport/endpo
 import { Receiver, type ReceiverReport } from '../transport/receiver.js';
 import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
-import { collect, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
+import { FrameLog, frameLogPath } from './frame-log.js';
+import { collect, nonNegativeNumber, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function receiveCommand(): Command {
@@ -25,7 +26,9 @@ export function receiveCommand(): Command {
     .option('--timeout <sec>', 'end after SEC seconds without packets', positiveNumber('--timeout'))
     .option('--partial', 'hand incomplete frames to sinks too')
     .option('--ssrc <n>', 'follow only this SSRC', parseSsrc)
-    .option('--report <file>', 'write the report as JSON');
+    .option('--latency <ms>', 'how long a frame waits for missing packets once a newer frame has started', nonNegativeNumber('--latency'), 10)
+    .option('--rtcp-mux', 'RTCP on the RTP port (RFC 5761) instead of the port above it')
+    .option('--report <file>', 'write the report as JSON, and each frame\'s record to FILE.frames.jsonl');
   return withExitCode(command, async (opts: ReceiveFlags, cmd: Command) => runReceive(opts, cmd));
 }
 
@@ -34,12 +37,14 @@ interface ReceiveFlags {
   size: string;
   format: string;
   sdp?: string;
-  wire: 'rtp' | 'raw';
+  wire: string;
   sink?: string[];
   frames?: number;
   timeout?: number;
   partial?: boolean;
   ssrc?: number;
+  latency: number;
+  rtcpMux?: boolean;
   report?: string;
 }
 
@@ -64,9 +69,10 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const { geometry, listen } = await streamSettings(opts, cmd);
   const sinks: Sink[] = [];
   for (const spec of opts.sink ?? ['null']) sinks.push(await createSink(spec));
+  const frameLog = opts.report ? new FrameLog(frameLogPath(opts.report)) : undefined;
   const receiver = await Receiver.open({
     listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout,
-    partial: opts.partial, ssrc: opts.ssrc,
+    partial: opts.partial, ssrc: opts.ssrc, latencyMs: opts.latency, rtcpMux: opts.rtcpMux, onFrame: frameLog?.write,
   });
   // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
   const removeInterrupt = onInterrupt(() => receiver.stop());
@@ -89,7 +95,11 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const report = await receiver.done;
   removeInterrupt();
   stopStatus();
-  if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...report, usage: processUsage() }, null, 2)}\n`);
+  if (frameLog && opts.report) {
+    await frameLog.close();
+    const log = { framesLog: frameLog.path, framesLogged: frameLog.written, framesLogDropped: frameLog.dropped };
+    await writeFile(opts.report, `${JSON.stringify({ ...report, ...log, usage: processUsage() }, null, 2)}\n`);
+  }
   process.stderr.write(summary(report));
   return 0;
 }

@@ -25,6 +25,7 @@ export function sendCommand(): Command {
     .option('--wire <wire>', 'rtp (RFC 4175) or raw (one datagram a frame)', parseWire, 'rtp')
     .option('--sdp <file>', 'write an SDP describing the stream (for ffmpeg/GStreamer receivers)')
     .option('--ssrc <n>', 'fixed RTP SSRC (random by default)', parseSsrc)
+    .option('--rtcp-mux', 'RTCP on the RTP port (RFC 5761) instead of the receiver\'s port above it')
     .option('--stamp', 'stamp frames from sources that are sent verbatim (png)')
     .option('--seed <n>', 'seed for random sources (pattern:noise)', parseSeed)
     .option('--report <file>', 'write the sender stats as JSON');
@@ -40,7 +41,8 @@ interface SendFlags {
   duration?: number;
   to: string;
   mtu: number;
-  wire: 'rtp' | 'raw';
+  wire: string;
+  rtcpMux?: boolean;
   sdp?: string;
   ssrc?: number;
   stamp?: boolean;
@@ -66,7 +68,7 @@ async function runSend(opts: SendFlags): Promise<number> {
   try {
     sender = await Sender.open(source, {
       to, wire: opts.wire, mtu: opts.mtu, fps: opts.fps, frames: opts.frames, durationSec: opts.duration,
-      ssrc: opts.ssrc, signal: abort.signal,
+      ssrc: opts.ssrc, rtcpMux: opts.rtcpMux, signal: abort.signal,
     });
   } catch (err) {
     await source.close();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FrameGeometry } from '../frame.js';
 import { startRelay, type Relay } from '../netsim/relay.js';
-import type { Wire } from '../rtp/payload-format.js';
+import type { Wire } from '../rtp/index.js';
 import { SdlSink } from '../sinks/sdl.js';
 import { createSource } from '../sources/spec.js';
 import type { Endpoint } from '../transport/endpoint.js';
@@ -65,11 +65,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     opened.push(source);
     receiver = await Receiver.open({
       listen: LOOPBACK, geometry: options.geometry, wire: options.wire, sinks: [sink], partial: true, signal: options.signal,
+      // One port each way through the relay: RTCP shares the RTP path and its reverse direction.
+      rtcpMux: true,
     });
     opened.push({ close: async () => { receiver.stop(); await receiver.done; } });
     relay = await startRelay({ listen: LOOPBACK, to: receiver.address, network: preset.network, seed: options.seed });
     opened.push(relay);
-    sender = await Sender.open(source, { to: relay.address, wire: options.wire, mtu: options.mtu, fps: options.fps, signal: stopSending.signal });
+    sender = await Sender.open(source, {
+      to: relay.address, wire: options.wire, mtu: options.mtu, fps: options.fps, rtcpMux: true, signal: stopSending.signal,
+    });
   } catch (err) {
     for (const part of opened.reverse()) await part.close().catch(() => undefined);
     throw err;

@@ -1,5 +1,6 @@
-import { createParsedRtpHeader, parseRtpHeader } from '../rtp/rtp-header.js';
-import { EXTENDED_SEQUENCE_BYTES } from '../rtp/rfc4175-format.js';
+import type { ParsedRtpHeader } from '../rtp/rtp-header.js';
+import type { ReceiveInterceptor } from '../session/interceptor.js';
+import { EXTENDED_SEQUENCE_BYTES } from '../rtp/formats/rfc4175/wire.js';
 
 /**
  * Which packets of the stream reached the receiver, by sending ordinal (0 = the first packet sent). A bitmap
@@ -27,13 +28,13 @@ export class ReceivedPackets {
 }
 
 /**
- * Reads the RFC 4175 extended sequence number of each datagram the receiver takes in and marks its sending
- * ordinal. Datagrams are hostile: anything that does not parse, carries another SSRC or claims a packet not yet
- * sent is ignored (the depacketizer counts it as malformed or foreign).
+ * A receive feature that reads the RFC 4175 extended sequence number of each datagram the receiver takes in and
+ * marks its sending ordinal. Datagrams are hostile: anything that did not parse, carries another SSRC or claims a
+ * packet not yet sent is ignored here (the stream reader counts it as malformed or foreign).
  */
-export class RtpSequenceTap {
+export class RtpSequenceTap implements ReceiveInterceptor {
+  readonly name = 'sequence-tap';
   readonly received = new ReceivedPackets();
-  private readonly header = createParsedRtpHeader();
 
   constructor(
     private readonly ssrc: number,
@@ -42,14 +43,13 @@ export class RtpSequenceTap {
     private readonly sentSoFar: () => number,
   ) {}
 
-  readonly observe = (datagram: Buffer): void => {
-    const h = this.header;
-    if (!parseRtpHeader(datagram, h) || h.ssrc !== this.ssrc) return;
+  onPacketIn(datagram: Buffer, h: ParsedRtpHeader | undefined): void {
+    if (h === undefined || h.ssrc !== this.ssrc) return;
     if (h.payloadEnd - h.payloadStart < EXTENDED_SEQUENCE_BYTES) return;
     const extended = ((datagram.readUInt16BE(h.payloadStart) << 16) | h.sequence) >>> 0;
     const ordinal = (extended - this.initialSequence) >>> 0;
     if (ordinal < this.sentSoFar()) this.received.mark(ordinal);
-  };
+  }
 }
 
 export interface PacketLoss {

@@ -66,7 +66,7 @@ export interface ScenarioReport extends Metrics {
     undelivered: number;
   };
   sender: SenderStats;
-  receiver: Omit<ReceiverReport, 'frames' | 'latencyMs' | 'fps'>;
+  receiver: Omit<ReceiverReport, 'latencyMs' | 'fps'>;
   /** One record per frame sent, in sending order. */
   frames: FrameOutcome[];
   /** A few received frames as PNG data URIs, for the HTML page (left out of the JSON report). */

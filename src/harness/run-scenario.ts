@@ -9,15 +9,16 @@ import { createSink } from '../sinks/spec.js';
 import type { Source } from '../sources/source.js';
 import { createSource } from '../sources/spec.js';
 import { stampRows } from '../stamp.js';
-import { Receiver } from '../transport/receiver.js';
+import { Receiver, type FrameRecord } from '../transport/receiver.js';
+import { payloadFormat } from '../rtp/index.js';
 import { Sender, type SentFrame } from '../transport/sender.js';
-import { UsageError } from '../usage-error.js';
 import { evaluateExpectations, formatCondition } from './expectations.js';
 import { buildFrameMap, type FrameMap } from './frame-map.js';
 import { measure } from './measure.js';
 import { analyzeLoss, ReceivedPackets, RtpSequenceTap } from './packet-log.js';
 import { REPORT_SCHEMA_VERSION, type ScenarioEcho, type ScenarioReport, type TimelineMark } from './report.js';
 import { writeReports } from './report-files.js';
+import { asScenarioField } from './scenario-fields.js';
 import { SampleSink } from './sample-sink.js';
 import { isScenario, parseScenario, type Scenario } from './scenario.js';
 
@@ -76,19 +77,6 @@ async function awaitDelivery(sent: number, relay: Relay, receiver: Receiver, lim
   return inFlight(sent, relay, receiver);
 }
 
-/** Runs `work`, renaming a usage error's leading flag (`--size:`) to the scenario field it came from. */
-async function asField<T>(work: () => Promise<T>, renames: Record<string, string>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    const m = /^([^:]+):\s/.exec(err.message);
-    const field = m ? renames[m[1]!] : undefined;
-    if (!m || field === undefined) throw err;
-    throw new UsageError(`${field}: ${err.message.slice(m[0].length)}`);
-  }
-}
-
 function echo(s: Scenario): ScenarioEcho {
   return {
     name: s.name,
@@ -137,7 +125,7 @@ function rawPacketsSeen(map: FrameMap): ReceivedPackets {
 
 async function openSinks(specs: readonly string[]): Promise<Sink[]> {
   const sinks: Sink[] = [];
-  for (const [i, spec] of specs.entries()) sinks.push(await asField(() => createSink(spec), { '--sink': `sinks[${i}]` }));
+  for (const [i, spec] of specs.entries()) sinks.push(await asScenarioField(() => createSink(spec), i));
   return sinks;
 }
 
@@ -151,40 +139,39 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
   const seed = options.seed ?? s.network.seed ?? randomSeed();
   const geometry = s.geometry;
   const stamped = stampRows(geometry) > 0;
-  const source: Source = await asField(
-    () => createSource(s.source, { ...geometry, stamp: true, fps: s.fps, seed }),
-    { '--source': 'source', '--size': 'size', '--format': 'format' },
-  );
+  const source: Source = await asScenarioField(() => createSource(s.source, { ...geometry, stamp: true, fps: s.fps, seed }));
   // Stopping the receiver and closing the relay are idempotent, so the finally block may repeat them safely.
   const cleanups: Array<() => Promise<unknown>> = [() => source.close()];
   try {
     const userSinks = await openSinks(s.sinks);
     const samples = new SampleSink(s.frames);
     const sent: SentFrame[] = [];
+    const records: FrameRecord[] = [];
     let sender: Sender | undefined;
-    const tap = s.wire === 'rtp' ? new RtpSequenceTap(SSRC, INITIAL_SEQUENCE, () => sender?.stats.packetsSent ?? 0) : undefined;
-    const receiver = await Receiver.open({
+    const rtp = payloadFormat(s.wire).framing === 'rtp';
+    const tap = rtp ? new RtpSequenceTap(SSRC, INITIAL_SEQUENCE, () => sender?.packetsSent ?? 0) : undefined;
+    // One port each way through the relay: RTCP shares the RTP path (RFC 5761) and its reverse direction.
+    const receiver = await asScenarioField(() => Receiver.open({
       listen: { host: '127.0.0.1', port: 0 },
       geometry,
       wire: s.wire,
       sinks: [samples, ...userSinks],
       ssrc: tap ? SSRC : undefined,
-      onDatagram: tap?.observe,
-    });
+      rtcpMux: true,
+      features: tap ? [tap] : [],
+      onFrame: (record) => records.push(record),
+    }));
     cleanups.push(async () => { receiver.stop(); await receiver.done; });
     const relay = await startRelay({ listen: { host: '127.0.0.1', port: 0 }, to: receiver.address, network: s.network, seed });
     cleanups.push(() => relay.close());
-    sender = await asField(
-      () => Sender.open(source, {
-        to: relay.address, wire: s.wire, mtu: s.mtu, fps: s.fps, frames: s.frames, ssrc: SSRC,
-        initialSequence: INITIAL_SEQUENCE,
-        onFrameSent: (frame) => {
-          sent.push(frame);
-          options.onProgress?.({ framesSent: sent.length, framesTotal: s.frames });
-        },
-      }),
-      { '--mtu': 'mtu', '--wire raw': 'wire', geometry: 'size' },
-    );
+    sender = await asScenarioField(() => Sender.open(source, {
+      to: relay.address, wire: s.wire, mtu: s.mtu, fps: s.fps, frames: s.frames, ssrc: SSRC,
+      initialSequence: INITIAL_SEQUENCE, rtcpMux: true,
+      onFrameSent: (frame) => {
+        sent.push(frame);
+        options.onProgress?.({ framesSent: sent.length, framesTotal: s.frames });
+      },
+    }));
     const startedAt = new Date();
     const senderStats = await sender.run();
     const undelivered = await awaitDelivery(senderStats.packetsSent, relay, receiver, stragglerLimitMs(s.network));
@@ -192,11 +179,11 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     const received = await receiver.done;
     const relayStats = await relay.close();
 
-    const map = buildFrameMap({ sent, records: received.frames, frameBytes: frameBytes(geometry), stamped });
+    const map = buildFrameMap({ sent, records, frameBytes: frameBytes(geometry), stamped });
     const loss = analyzeLoss(tap ? tap.received : rawPacketsSeen(map), senderStats.packetsSent);
     const measured = measure({ map, sent, loss, fps: s.fps, receiver: received });
     const expectations = evaluateExpectations(s.expect, measured.metrics);
-    const { frames: _records, latencyMs: _latency, fps: _fps, ...receiverTotals } = received;
+    const { latencyMs: _latency, fps: _fps, ...receiverTotals } = received;
     const { delayUs: _delay, latenessUs: _lateness, ...forward } = relayStats.forward;
     const report: ScenarioReport = {
       schemaVersion: REPORT_SCHEMA_VERSION,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PIXEL_FORMATS, parseSize, validateGeometry, type FrameGeometry, type PixelFormat } from '../frame.js';
 import { parseNetworkConfig, type NetworkConfig } from '../netsim/config.js';
-import { WIRES, type Wire } from '../rtp/payload-format.js';
+import { payloadFormatNames, type Wire } from '../rtp/index.js';
 import { UsageError } from '../usage-error.js';
 import { parseExpectations, type Expectation } from './expectations.js';
 
@@ -77,7 +77,10 @@ const scenarioSchema = z.strictObject({
     .int({ error: 'must be a whole number' })
     .min(29, { error: 'must be more than the 28 bytes of IPv4 and UDP headers' })
     .default(SCENARIO_DEFAULTS.mtu),
-  wire: z.enum(WIRES as [Wire, ...Wire[]], { error: `must be one of ${WIRES.join(', ')}` }).default(SCENARIO_DEFAULTS.wire),
+  wire: z
+    .string({ error: 'must be a wire format name' })
+    .refine((name) => payloadFormatNames().includes(name), { error: () => `must be one of ${payloadFormatNames().join(', ')}` })
+    .default(SCENARIO_DEFAULTS.wire),
   network: z.unknown().optional(),
   sinks: z.array(z.string({ error: 'must be a sink spec string' }), { error: 'must be a list of sink specs' }).default([]),
   expect: z.record(z.string(), z.unknown(), { error: 'must be an object of metric: "op value"' }).default({}),

@@ -1,7 +1,7 @@
 import { BufferPool } from './buffer-pool.js';
 import type { DirectionConfig, ImpairmentSettings } from './config.js';
 import { FateScratch, type PacketFate } from './fate.js';
-import { Histogram, type Summary } from './histogram.js';
+import { Histogram, type Summary } from '../histogram.js';
 import { Direction, KeyedRng } from './rng.js';
 import { Scheduler, monotonicUs, type Clock } from './scheduler.js';
 import { CorruptStage, flipBit } from './stages/corrupt.js';

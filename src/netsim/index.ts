@@ -18,5 +18,5 @@ export { startRelay } from './relay.js';
 export type { Relay, RelayOptions, RelayStats } from './relay.js';
 export { createTraceWriter, readTrace } from './trace.js';
 export type { Trace, TraceWriter, TraceDirection } from './trace.js';
-export type { Summary } from './histogram.js';
+export type { Summary } from '../histogram.js';
 export { formatChainStats } from './report.js';

@@ -1,6 +1,7 @@
 import type { Endpoint } from '../transport/endpoint.js';
 import { bindNativeRelaySocket, connectNativeRelaySocket } from '../transport/native-udp.js';
-import { bindSocket, closeSocket, connectSocket, type SendPath } from '../transport/udp.js';
+import type { SendPath } from '../transport/port.js';
+import { bindSocket, closeSocket, connectSocket } from '../transport/udp.js';
 import { createImpairmentChain, type ChainStats, type ImpairmentChain } from './chain.js';
 import { CLEAN, type DirectionConfig, type NetworkConfig } from './config.js';
 import { Direction, randomSeed } from './rng.js';

@@ -1,5 +1,5 @@
 import type { ChainStats } from './chain.js';
-import type { Summary } from './histogram.js';
+import type { Summary } from '../histogram.js';
 
 /** One line per direction, for status lines and exit summaries. */
 export function formatChainStats(stats: ChainStats): string {

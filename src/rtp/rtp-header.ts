@@ -34,6 +34,45 @@ export function writeRtpHeader(buf: Buffer, offset: number, h: RtpHeaderFields):
   buf.writeUInt32BE(h.ssrc >>> 0, offset + 8);
 }
 
+/*
+ * The fields a stream writer rewrites for each packet of a prebuilt header (RFC 3550 section 5.1):
+ *
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |V=2|P|X|  CC   |M|     PT      |       sequence number         |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                           timestamp                           |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |           synchronization source (SSRC) identifier            |
+ *  +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+ */
+
+/** Writes the low 16 bits of `sequence` into the header at `offset`. */
+export function setRtpSequence(buf: Buffer, offset: number, sequence: number): void {
+  buf[offset + 2] = (sequence >>> 8) & 0xff;
+  buf[offset + 3] = sequence & 0xff;
+}
+
+export function setRtpTimestamp(buf: Buffer, offset: number, timestamp: number): void {
+  buf[offset + 4] = timestamp >>> 24;
+  buf[offset + 5] = (timestamp >>> 16) & 0xff;
+  buf[offset + 6] = (timestamp >>> 8) & 0xff;
+  buf[offset + 7] = timestamp & 0xff;
+}
+
+export function setRtpMarker(buf: Buffer, offset: number, marker: boolean): void {
+  buf[offset + 1] = (marker ? 0x80 : 0) | (buf[offset + 1]! & 0x7f);
+}
+
+/**
+ * RTCP and RTP sharing one port (RFC 5761 section 4): RTCP packet types 192-223 sit where RTP has the marker bit
+ * and payload types 64-95, which RTP therefore must not use. True for a version-2 datagram in that range.
+ */
+export function isRtcp(datagram: Buffer): boolean {
+  return datagram.length >= 8 && datagram[0]! >>> 6 === RTP_VERSION && datagram[1]! >= 192 && datagram[1]! <= 223;
+}
+
 /**
  * Parses the header of an untrusted datagram into `out`. Returns false (leaving `out` in an unspecified state)
  * when the datagram is not RTP version 2 or any length it claims runs past its end.

@@ -1,8 +1,8 @@
 import { parse, write, type SessionDescription } from 'sdp-transform';
 import { MAX_DIMENSION, validateGeometry, type FrameGeometry, type PixelFormat } from '../frame.js';
 import { isIpv6 } from '../transport/endpoint.js';
-import { UsageError } from '../usage-error.js';
-import { DEFAULT_PAYLOAD_TYPE, VIDEO_CLOCK_HZ } from './rfc4175-format.js';
+import { SettingError, UsageError } from '../usage-error.js';
+import { DEFAULT_PAYLOAD_TYPE, VIDEO_CLOCK_HZ } from './formats/rfc4175/wire.js';
 
 /** RFC 4175 section 6.1 `sampling` names for the formats we carry; all are 8 bits per sample. */
 const SAMPLING: Record<PixelFormat, string> = { rgb24: 'RGB', uyvy: 'YCbCr-4:2:2' };
@@ -46,16 +46,16 @@ export function buildSdp(options: SdpOptions): string {
   const { geometry: g, host, port } = options;
   validateGeometry(g, 'geometry');
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`--port: ${port} must be an integer from 1 to 65535`);
+    throw new SettingError('port', `${port} must be an integer from 1 to 65535`);
   }
-  if (host.trim() === '' || /\s/.test(host)) throw new UsageError(`--host: '${host}' is not an address`);
+  if (host.trim() === '' || /\s/.test(host)) throw new SettingError('host', `'${host}' is not an address`);
   const pt = options.payloadType ?? DEFAULT_PAYLOAD_TYPE;
   if (!Number.isInteger(pt) || pt < 0 || pt > 127) {
-    throw new UsageError(`--payload-type: ${pt} must be an integer from 0 to 127`);
+    throw new SettingError('payloadType', `${pt} must be an integer from 0 to 127`);
   }
   const fps = options.fps;
   if (fps !== undefined && !(Number.isFinite(fps) && fps > 0)) {
-    throw new UsageError(`--fps: ${fps} must be a positive number`);
+    throw new SettingError('fps', `${fps} must be a positive number`);
   }
   const params = [
     `sampling=${SAMPLING[g.format]}`,

@@ -40,6 +40,17 @@ export class SequenceTracker {
     this.probation = -1;
   }
 
+  /**
+   * The 32-bit number nearest the highest seen whose low 16 bits are `sequence`: RFC 3550 appendix A.1's cycle
+   * count, for formats that carry only RTP's 16-bit sequence number.
+   */
+  extend(sequence: number): number {
+    if (!this.started) return sequence & 0xffff;
+    const max = this.max >>> 0;
+    const delta = (((sequence - max) & 0xffff) << 16) >> 16;
+    return (max + delta) >>> 0;
+  }
+
   accept(seq: number): SeqVerdict {
     if (!this.started) {
       this.start(seq);

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { frameBytes, nowUs, type Frame, type FrameGeometry } from '../frame.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
-import { UsageError } from '../usage-error.js';
+import { SettingError } from '../usage-error.js';
 import { openWindow, type SdlWindow } from './sdl-window.js';
 import type { ReceivedFrameInfo, ReceiverHandle, Sink } from './sink.js';
 
@@ -217,10 +217,10 @@ export async function createSdlSink(args: string[]): Promise<SdlSink> {
   let scale = 1;
   for (const option of args) {
     const m = /^scale=(.*)$/.exec(option);
-    if (!m) throw new UsageError(`--sink: sdl option '${option}' is unknown (known: scale=N)`);
+    if (!m) throw new SettingError('sink', `sdl option '${option}' is unknown (known: scale=N)`);
     const value = m[1]!;
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_SCALE) {
-      throw new UsageError(`--sink: sdl scale=${value} must be a whole number from 1 to ${MAX_SCALE}`);
+      throw new SettingError('sink', `sdl scale=${value} must be a whole number from 1 to ${MAX_SCALE}`);
     }
     scale = Number(value);
   }

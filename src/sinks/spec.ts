@@ -1,4 +1,4 @@
-import { UsageError } from '../usage-error.js';
+import { SettingError } from '../usage-error.js';
 import { NullSink } from './null.js';
 import { PngSink } from './png.js';
 import { createSdlSink } from './sdl.js';
@@ -18,7 +18,7 @@ export const SINK_KINDS: Readonly<Record<string, SinkKind>> = {
     usage: 'null',
     summary: 'count frames and discard them',
     create: async (args) => {
-      if (args.length > 0) throw new UsageError(`--sink: null takes no arguments, got '${args.join(':')}'`);
+      if (args.length > 0) throw new SettingError('sink', `null takes no arguments, got '${args.join(':')}'`);
       return new NullSink();
     },
   },
@@ -39,13 +39,13 @@ const MAX_QUEUE_FLAG = 4096;
 
 async function createPngSink(args: string[]): Promise<Sink> {
   const [dir, ...options] = args;
-  if (!dir) throw new UsageError(`--sink: png needs a directory, like png:out or png:out:every=10`);
+  if (!dir) throw new SettingError('sink', `png needs a directory, like png:out or png:out:every=10`);
   const settings: { every: number; queue?: number } = { every: 1 };
   for (const option of options) {
     const [key, value] = splitOption(option);
-    if (key !== 'every' && key !== 'queue') throw new UsageError(`--sink: png option '${key}' is unknown (known: every, queue)`);
+    if (key !== 'every' && key !== 'queue') throw new SettingError('sink', `png option '${key}' is unknown (known: every, queue)`);
     if (!/^\d+$/.test(value) || Number(value) < 1 || (key === 'queue' && Number(value) > MAX_QUEUE_FLAG)) {
-      throw new UsageError(`--sink: png ${key}=${value} must be a whole number ${key === 'queue' ? `from 1 to ${MAX_QUEUE_FLAG}` : '>= 1'}`);
+      throw new SettingError('sink', `png ${key}=${value} must be a whole number ${key === 'queue' ? `from 1 to ${MAX_QUEUE_FLAG}` : '>= 1'}`);
     }
     settings[key] = Number(value);
   }
@@ -53,14 +53,14 @@ async function createPngSink(args: string[]): Promise<Sink> {
   try {
     await sink.open();
   } catch (err) {
-    throw new UsageError(`--sink: png:${dir}: cannot create the directory (${(err as Error).message})`);
+    throw new SettingError('sink', `png:${dir}: cannot create the directory (${(err as Error).message})`);
   }
   return sink;
 }
 
 function splitOption(option: string): [string, string] {
   const eq = option.indexOf('=');
-  if (eq < 1) throw new UsageError(`--sink: option '${option}' must look like key=value`);
+  if (eq < 1) throw new SettingError('sink', `option '${option}' must look like key=value`);
   return [option.slice(0, eq), option.slice(eq + 1)];
 }
 
@@ -69,7 +69,7 @@ export async function createSink(spec: string): Promise<Sink> {
   const [name, ...args] = spec.split(':');
   const kind = Object.hasOwn(SINK_KINDS, name) ? SINK_KINDS[name] : undefined;
   if (!kind) {
-    throw new UsageError(`--sink: unknown sink kind '${name}' (known: ${Object.keys(SINK_KINDS).join(', ')})`);
+    throw new SettingError('sink', `unknown sink kind '${name}' (known: ${Object.keys(SINK_KINDS).join(', ')})`);
   }
   return kind.create(args);
 }

@@ -1,5 +1,5 @@
 import { geometryOf, type FrameGeometry } from '../frame.js';
-import { UsageError } from '../usage-error.js';
+import { SettingError } from '../usage-error.js';
 import { FfmpegStreamSource } from './ffmpeg-stream.js';
 import type { Source, SourceOptions } from './source.js';
 
@@ -17,7 +17,7 @@ const UNPACED_GRAPH_RATE = 60;
  * ffmpeg makes them.
  */
 export async function createLavfiSource(graph: string, options: SourceOptions): Promise<Source> {
-  if (graph.trim() === '') throw new UsageError("--source: lavfi needs a filter graph, e.g. 'lavfi:testsrc2'");
+  if (graph.trim() === '') throw new SettingError('source', "lavfi needs a filter graph, e.g. 'lavfi:testsrc2'");
   const g = geometryOf(options);
   const label = `lavfi:${graph}`;
   const args = lavfiInputArgs(graph, g, options.fps);

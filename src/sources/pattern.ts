@@ -2,7 +2,7 @@ import type { Frame, FrameGeometry } from '../frame.js';
 import { frameBytes, geometryOf, lineBytes, pixelGroup } from '../frame.js';
 import { rgb24Bytes, rgb24ToFormat } from '../pixels.js';
 import { crcBelowStamp, stampRows, writeStamp } from '../stamp.js';
-import { UsageError } from '../usage-error.js';
+import { SettingError } from '../usage-error.js';
 import type { FrameProducer } from './generated-source.js';
 import { GeneratedSource, allocFrameData } from './generated-source.js';
 import type { Rgb } from './patterns.js';
@@ -34,7 +34,7 @@ const STATIC_PATTERNS: Record<string, StaticDraw> = {
  * stamp). Static pictures are drawn once, with the CRC below the stamp cached, and copied per frame.
  */
 export async function createPatternSource(arg: string, options: SourceOptions): Promise<Source> {
-  if (arg === '') throw new UsageError(`--source: pattern needs a name: pattern:NAME (${PATTERN_NAMES.join(', ')})`);
+  if (arg === '') throw new SettingError('source', `pattern needs a name: pattern:NAME (${PATTERN_NAMES.join(', ')})`);
   const g = geometryOf(options);
   const description = `pattern:${arg} ${g.width}x${g.height} ${g.format}`;
   return new GeneratedSource(g, description, producerFor(arg, g, options.seed ?? 0));
@@ -49,12 +49,12 @@ function producerFor(arg: string, g: FrameGeometry, seed: number): FrameProducer
   }
   if (arg === 'ball') return ballProducer(g);
   if (arg === 'noise') return noiseProducer(g, seed);
-  throw new UsageError(`--source: unknown pattern '${arg}' (known: ${PATTERN_NAMES.join(', ')})`);
+  throw new SettingError('source', `unknown pattern '${arg}' (known: ${PATTERN_NAMES.join(', ')})`);
 }
 
 function parseColour(hex: string): Rgb {
   if (!/^[0-9a-fA-F]{6}$/.test(hex)) {
-    throw new UsageError(`--source: pattern:solid colour '${hex}' is not six hex digits like ff8000`);
+    throw new SettingError('source', `pattern:solid colour '${hex}' is not six hex digits like ff8000`);
   }
   const v = parseInt(hex, 16);
   return [(v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff];

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { geometryOf, type FrameGeometry } from '../frame.js';
 import { rgb24ToFormat } from '../pixels.js';
 import { assertStampable, crcBelowStamp, writeStamp } from '../stamp.js';
-import { UsageError } from '../usage-error.js';
+import { SettingError } from '../usage-error.js';
 import { GeneratedSource, allocFrameData } from './generated-source.js';
 import type { Source, SourceOptions } from './source.js';
 
@@ -20,7 +20,7 @@ interface Picture {
  * Frames go out as the file has them unless `options.stamp` asks for a stamp.
  */
 export async function createPngSource(path: string, options: SourceOptions): Promise<Source> {
-  if (path === '') throw new UsageError('--source: png needs a path: png:FILE or png:DIR');
+  if (path === '') throw new SettingError('source', 'png needs a path: png:FILE or png:DIR');
   const g = geometryOf(options);
   if (options.stamp) assertStampable(g);
   const files = await listPngs(path);
@@ -35,10 +35,10 @@ export async function createPngSource(path: string, options: SourceOptions): Pro
 
 async function listPngs(path: string): Promise<string[]> {
   const info = await stat(path).catch(() => undefined);
-  if (!info) throw new UsageError(`--source: png:${path}: no such file or directory`);
+  if (!info) throw new SettingError('source', `png:${path}: no such file or directory`);
   if (!info.isDirectory()) return [path];
   const names = (await readdir(path)).filter((n) => n.toLowerCase().endsWith('.png')).sort();
-  if (names.length === 0) throw new UsageError(`--source: png:${path}: directory has no .png files`);
+  if (names.length === 0) throw new SettingError('source', `png:${path}: directory has no .png files`);
   return names.map((n) => join(path, n));
 }
 
@@ -56,7 +56,7 @@ async function loadPicture(file: string, g: FrameGeometry): Promise<Picture> {
     }
     rgb = data;
   } catch (err) {
-    throw new UsageError(`--source: png:${file}: cannot read as PNG (${(err as Error).message})`);
+    throw new SettingError('source', `png:${file}: cannot read as PNG (${(err as Error).message})`);
   }
   const data = allocFrameData(g);
   rgb24ToFormat(rgb, g, data);

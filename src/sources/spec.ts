@@ -1,5 +1,5 @@
 import { validateGeometry } from '../frame.js';
-import { UsageError } from '../usage-error.js';
+import { SettingError } from '../usage-error.js';
 import { PATTERN_NAMES, createPatternSource } from './pattern.js';
 import { createPngSource } from './png.js';
 import { createWebcamSource } from './webcam.js';
@@ -46,13 +46,13 @@ export const SOURCE_KINDS: Readonly<Record<string, SourceKind>> = {
 
 /** Builds a source from a `kind:arg` spec (the `--source` flag), validating the requested geometry. */
 export async function createSource(spec: string, options: SourceOptions): Promise<Source> {
-  validateGeometry(options, '--size');
+  validateGeometry(options, 'geometry');
   const colon = spec.indexOf(':');
   const name = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? '' : spec.slice(colon + 1);
   const kind = Object.hasOwn(SOURCE_KINDS, name) ? SOURCE_KINDS[name] : undefined;
   if (!kind) {
-    throw new UsageError(`--source: unknown source kind '${name}' (known: ${Object.keys(SOURCE_KINDS).join(', ')})`);
+    throw new SettingError('source', `unknown source kind '${name}' (known: ${Object.keys(SOURCE_KINDS).join(', ')})`);
   }
   return kind.create(arg, options);
 }

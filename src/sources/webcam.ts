@@ -7,7 +7,7 @@ import type { Frame, FrameGeometry } from '../frame.js';
 import { geometryOf, nowUs } from '../frame.js';
 import { rgb24ToFormat } from '../pixels.js';
 import { assertStampable, writeStamp } from '../stamp.js';
-import { UsageError } from '../usage-error.js';
+import { SettingError } from '../usage-error.js';
 import { allocFrameData } from './generated-source.js';
 import type { Source, SourceOptions } from './source.js';
 
@@ -27,7 +27,7 @@ const SAFE_DEVICE = /^[\w./:-]+$/;
 export async function createWebcamSource(arg: string, options: SourceOptions): Promise<Source> {
   const device = arg === '' ? DEFAULT_WEBCAM_DEVICE : arg;
   if (!SAFE_DEVICE.test(device)) {
-    throw new UsageError(`--source: webcam device '${device}' may only contain letters, digits and . / : _ -`);
+    throw new SettingError('source', `webcam device '${device}' may only contain letters, digits and . / : _ -`);
   }
   const g = geometryOf(options);
   if (options.stamp) assertStampable(g);

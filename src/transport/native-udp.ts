@@ -1,10 +1,13 @@
 import { createRequire } from 'node:module';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { Frame } from '../frame.js';
-import type { Packetizer } from '../rtp/payload-format.js';
+import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
-import { SOCKET_BUFFER_BYTES, type DatagramInput, type FrameLink, type OnDatagram } from './udp.js';
+import type { SendPath } from './port.js';
+import { SOCKET_BUFFER_BYTES } from './udp.js';
+
+/** Told about each datagram; the buffer is reused once the call returns. */
+type OnDatagram = (datagram: Buffer) => void;
 
 /** The addon built from native/ by scripts/build-native.mjs (see native/udp_send.c for the contract). */
 interface NativeUdpAddon {
@@ -104,8 +107,8 @@ export function bindNativeInput(
  * and headers are free again as soon as it returns, unless the send buffer filled: then the rest goes after the
  * event loop has had a turn.
  */
-export class NativeFrameLink implements FrameLink {
-  readonly path = 'sendmmsg' as const;
+export class NativeFrameLink {
+  readonly path: SendPath = 'sendmmsg';
   /** [packets refused, errno that stopped the call early], written by the addon. */
   private readonly result = new Int32Array(2);
   private fd: number;
@@ -117,14 +120,12 @@ export class NativeFrameLink implements FrameLink {
     this.fd = fd;
   }
 
-  async sendFrame(packetizer: Packetizer, frame: Frame): Promise<number> {
-    packetizer.writeHeaders(frame);
-    const { headers, headerOffsets, payloadOffsets } = packetizer.table;
-    const count = packetizer.packetsPerFrame;
+  async sendFrame(packets: OutgoingPackets): Promise<number> {
+    const { headers, headerOffsets, data, dataOffsets, count } = packets;
     let refused = 0;
     let next = 0;
     for (;;) {
-      next = this.addon.sendPackets(this.fd, headers, headerOffsets, frame.data, payloadOffsets, next, this.result);
+      next = this.addon.sendPackets(this.fd, headers, headerOffsets, data, dataOffsets, next, this.result);
       refused += this.result[0]!;
       if (next === count) return refused;
       await yieldToLoop(); // the send buffer is full: let the kernel drain it
@@ -148,7 +149,7 @@ const SLOTS = 64;
  * datagrams instead of one 'message' event (and one Buffer) each. A datagram is a view of the slab, valid only
  * during onDatagram, which is how the depacketizers use it (they copy what they keep).
  */
-export class NativeDatagramInput implements DatagramInput {
+export class NativeDatagramInput {
   readonly address: Endpoint;
   /** Errors the socket reported instead of a datagram (an ICMP error after sending from it); reading went on. */
   socketErrors = 0;

@@ -1,12 +1,20 @@
 import { nowUs, type Frame, type FrameGeometry } from '../frame.js';
-import { round, summarize, type Percentiles } from '../metrics.js';
-import { createDepacketizer } from '../rtp/index.js';
-import type { AssemblyInfo, Depacketizer, DepacketizerStats, Wire } from '../rtp/payload-format.js';
+import type { Percentiles } from '../metrics.js';
+import { payloadFormat, type Wire } from '../rtp/formats/index.js';
+import { isRtcp } from '../rtp/rtp-header.js';
+import type { StreamStats } from '../rtp/stream-reader.js';
+import type { AssemblyInfo } from '../session/assembler.js';
+import type { ReceiveInterceptor } from '../session/interceptor.js';
+import { ReceiveRate } from '../session/interceptors/receive-rate.js';
+import { StampCheck, type FrameRecord } from '../session/interceptors/stamp-check.js';
+import { ReceiveSession } from '../session/receive-session.js';
 import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
-import { readStamp } from '../stamp.js';
+import { SettingError } from '../usage-error.js';
 import type { Endpoint } from './endpoint.js';
-import { bindNativeInput } from './native-udp.js';
-import { bindDgramInput, type DatagramInput } from './udp.js';
+import { bindPort } from './open-port.js';
+import type { OnDatagram, UdpPort } from './port.js';
+
+export type { FrameRecord } from '../session/interceptors/stamp-check.js';
 
 export interface ReceiverOptions {
   listen: Endpoint;
@@ -21,28 +29,15 @@ export interface ReceiverOptions {
   partial?: boolean;
   /** Follow only this SSRC. */
   ssrc?: number;
-  signal?: AbortSignal;
-  /** Told about every frame leaving reassembly (the same record the report lists). */
-  onFrame?: (record: FrameRecord) => void;
-  /** Shown every datagram before reassembly (unparsed, hostile), e.g. so a harness can map lost sequence runs. */
-  onDatagram?: (datagram: Buffer) => void;
-}
-
-/** One frame seen by the receiver. */
-export interface FrameRecord {
-  /** The stamped frame index when the stamp decoded, else the receive ordinal. */
-  index: number;
-  complete: boolean;
-  bytesMissing: number;
-  /** Whether `index` came from a stamp. */
-  stamped: boolean;
-  /** The pixels matched the stamp's CRC (complete stamped frames only). */
-  intact?: boolean;
-  /** From the stamp's capture time to the arrival of the frame's last packet (complete stamped frames). */
+  /** How long a frame waits for missing packets once a newer frame has started, ms (default 10). */
   latencyMs?: number;
-  rtpTimestamp?: number;
-  /** Arrival of the frame's last packet, wall-clock microseconds. */
-  arrivalUs: number;
+  /** RTCP on the RTP port (RFC 5761) instead of the next port up. */
+  rtcpMux?: boolean;
+  /** Features after the receiver's own (rate, stamp check), in this order. */
+  features?: ReceiveInterceptor[];
+  signal?: AbortSignal;
+  /** Told about every frame leaving reassembly (the record the report's frame log lists). */
+  onFrame?: (record: FrameRecord) => void;
 }
 
 export interface ReceiverReport {
@@ -62,13 +57,17 @@ export interface ReceiverReport {
   fps: number;
   bitrateMbps: number;
   durationSec: number;
+  /** Capture-to-arrival latency of complete stamped frames (a histogram estimate, under 1.6% off). */
   latencyMs?: Percentiles;
   /** Frames sinks dropped because they could not keep up, by sink. */
   sinkDrops: Record<string, number>;
   /** Frames a sink threw on (each counted, reception went on), with the first error's message, by sink. */
   sinkErrors: Record<string, { count: number; first: string }>;
+  /** Socket errors (an ICMP error for RTCP sent to a sender that is gone), and RTCP that had nowhere to go yet. */
+  socketErrors: number;
+  /** What each added feature reported, by name. */
+  features?: Record<string, unknown>;
   endReason: 'frames' | 'timeout' | 'stopped';
-  frames: FrameRecord[];
 }
 
 /** Live numbers for a status line. */
@@ -80,35 +79,52 @@ export interface ReceiverProgress {
   bytesReceived: number;
 }
 
+/** How many times to try for an RTP port whose next port up is free for RTCP, when any port will do. */
+const PORT_PAIR_TRIES = 20;
+
 /**
- * Receives one stream: datagrams are depacketized into pooled frames, stamps are verified, frames go to sinks
- * (complete ones, or all with `partial`) and every frame is recorded for the report.
+ * Receives one stream: datagrams go through the receive features to the stream reader and its assembler, frames
+ * come back through the features (rate, stamp check, ...) to the sinks (complete ones, or all with `partial`).
+ * Per-frame records are handed to `onFrame` as they are made and not kept, so memory stays flat however long
+ * it runs. RTCP comes in (and goes back) on the port above the RTP port, or on the RTP port when muxed.
  */
 export class Receiver {
   address!: Endpoint;
   readonly done: Promise<ReceiverReport>;
-  private readonly depacketizer: Depacketizer;
-  private readonly records: FrameRecord[] = [];
-  private readonly latencies: number[] = [];
+  private readonly session: ReceiveSession;
+  private readonly rate = new ReceiveRate();
+  private readonly stamp: StampCheck;
   private readonly sinks: Sink[];
-  private framesCorrupt = 0;
   private readonly sinkErrors = new Map<Sink, { count: number; first: string }>();
-  private firstPacketUs = 0;
-  private lastPacketUs = 0;
   private readonly startUs = nowUs();
+  private lastPacketUs = 0;
   private ended = false;
   private finish!: (reason: ReceiverReport['endReason']) => void;
-  private input!: DatagramInput;
+  private media: UdpPort | undefined;
+  private rtcp: UdpPort | undefined;
+  private rtcpUnsent = 0;
   private watchdog: NodeJS.Timeout | undefined;
+  private expiry: NodeJS.Timeout | undefined;
+  private expiryAtUs = Infinity;
 
   private constructor(private readonly options: ReceiverOptions) {
     this.sinks = options.sinks ?? [];
-    this.depacketizer = createDepacketizer(options.wire, options.geometry, this.onFrame, { ssrc: options.ssrc });
+    this.stamp = new StampCheck((record) => this.options.onFrame?.(record));
+    const format = payloadFormat(options.wire);
+    const latencyMs = options.latencyMs;
+    this.session = new ReceiveSession(
+      [this.rate, this.stamp, ...(options.features ?? [])],
+      format,
+      options.geometry,
+      { ssrc: options.ssrc, latencyUs: latencyMs === undefined ? undefined : latencyMs * 1000 },
+      { sendRtcp: (datagram) => this.sendRtcp(datagram) },
+      this.toSinks,
+    );
     this.done = new Promise<ReceiverReport['endReason']>((resolve) => { this.finish = resolve; })
       .then((reason) => this.close(reason));
   }
 
-  /** Validates the settings (a usage error names the flag), then binds and starts receiving. */
+  /** Validates the settings (a SettingError names the setting), then binds and starts receiving. */
   static async open(options: ReceiverOptions): Promise<Receiver> {
     const receiver = new Receiver(options);
     await receiver.listen();
@@ -118,10 +134,16 @@ export class Receiver {
 
   private async listen(): Promise<void> {
     const { options } = this;
-    // recvmmsg when the addon is built (one call into JS per batch of datagrams), else node:dgram.
-    this.input =
-      bindNativeInput(options.listen, this.onMessage) ?? (await bindDgramInput(options.listen, this.onMessage));
-    this.address = this.input.address;
+    const rtp = payloadFormat(options.wire).framing === 'rtp';
+    const onMedia: OnDatagram = rtp && options.rtcpMux
+      ? (datagram, t) => (isRtcp(datagram) ? this.session.rtcpIn(datagram, t) : this.onPacket(datagram, t))
+      : this.onPacket;
+    if (!rtp || options.rtcpMux) {
+      this.media = await bindPort(options.listen, onMedia);
+    } else {
+      [this.media, this.rtcp] = await bindPair(options.listen, onMedia, (d, t) => this.session.rtcpIn(d, t));
+    }
+    this.address = this.media.address;
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
     if (options.timeoutSec !== undefined) {
       const timeoutUs = options.timeoutSec * 1e6;
@@ -132,13 +154,18 @@ export class Receiver {
     }
   }
 
+  /** Where RTCP from the sender arrives (undefined when muxed onto the RTP port, or on bare wires). */
+  get rtcpAddress(): Endpoint | undefined {
+    return this.rtcp?.address;
+  }
+
   /** Ends reception now (like SIGINT); `done` then resolves with the report. */
   stop(): void {
     this.end('stopped');
   }
 
   progress(): ReceiverProgress {
-    const s = this.depacketizer.stats;
+    const s = this.session.reader.stats;
     return {
       framesComplete: s.framesComplete,
       framesIncomplete: s.framesIncomplete,
@@ -148,33 +175,37 @@ export class Receiver {
     };
   }
 
-  private readonly onMessage = (datagram: Buffer): void => {
-    const t = nowUs();
-    if (this.firstPacketUs === 0) this.firstPacketUs = t;
-    this.lastPacketUs = t;
-    this.options.onDatagram?.(datagram);
-    this.depacketizer.push(datagram, t);
+  private readonly onPacket = (datagram: Buffer, arrivalUs: number): void => {
+    this.lastPacketUs = arrivalUs;
+    this.session.packetIn(datagram, arrivalUs);
+    if (this.session.reader.assembler.nextDeadlineUs !== this.expiryAtUs) this.armExpiry();
   };
 
-  private readonly onFrame = (frame: Frame, info: AssemblyInfo): void => {
+  /** One timer for the earliest frame deadline, so an incomplete frame is given up on time even when no packet comes. */
+  private armExpiry(): void {
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = undefined;
+    const at = this.session.reader.assembler.nextDeadlineUs;
+    this.expiryAtUs = at;
+    if (at === Infinity || this.ended) return;
+    this.expiry = setTimeout(() => {
+      this.expiry = undefined;
+      this.session.expire(nowUs());
+      this.armExpiry();
+    }, Math.max(0, Math.ceil((at - nowUs()) / 1000)));
+  }
+
+  /**
+   * RTCP goes back where the sender's RTCP comes from (symmetric RTCP, RFC 4961), or, before any has come, to the
+   * address its RTP comes from, whose socket reads RTCP too (told apart by packet type, RFC 5761 section 4).
+   */
+  private sendRtcp(datagram: Buffer): void {
+    if (!this.rtcp?.send(datagram) && !this.media?.send(datagram)) this.rtcpUnsent++;
+  }
+
+  private readonly toSinks = (frame: Frame, info: AssemblyInfo): void => {
     if (this.ended) return;
-    const stamp = readStamp(frame, info.complete);
-    const record: FrameRecord = {
-      index: stamp ? stamp.index : frame.index,
-      complete: info.complete,
-      bytesMissing: info.bytesMissing,
-      stamped: stamp !== undefined,
-      rtpTimestamp: info.rtpTimestamp,
-      arrivalUs: info.lastArrivalUs,
-    };
-    if (stamp && info.complete) {
-      record.intact = stamp.intact;
-      if (!stamp.intact) this.framesCorrupt++;
-      record.latencyMs = (info.lastArrivalUs - stamp.captureTimeUs) / 1000;
-      this.latencies.push(record.latencyMs);
-    }
-    this.records.push(record);
-    this.options.onFrame?.(record);
+    const { record, stamp } = this.stamp.latest!;
     if (info.complete || this.options.partial) {
       const sinkInfo: ReceivedFrameInfo = {
         complete: info.complete,
@@ -195,7 +226,7 @@ export class Receiver {
       }
     }
     const target = this.options.frames;
-    if (target !== undefined && this.depacketizer.stats.framesComplete >= target) this.end('frames');
+    if (target !== undefined && this.session.reader.stats.framesComplete >= target) this.end('frames');
   };
 
   private end(reason: ReceiverReport['endReason']): void {
@@ -205,8 +236,9 @@ export class Receiver {
 
   private async close(reason: ReceiverReport['endReason']): Promise<ReceiverReport> {
     if (this.watchdog) clearInterval(this.watchdog);
-    const closed = this.input.close();
-    this.depacketizer.flush();
+    if (this.expiry) clearTimeout(this.expiry);
+    const closed = Promise.all([this.media?.close(), this.rtcp?.close()]);
+    this.session.finish();
     this.ended = true;
     await closed;
     await Promise.all(this.sinks.map((s) => s.close()));
@@ -214,8 +246,11 @@ export class Receiver {
   }
 
   private report(endReason: ReceiverReport['endReason']): ReceiverReport {
-    const s: DepacketizerStats = this.depacketizer.stats;
-    const durationSec = this.firstPacketUs ? (this.lastPacketUs - this.firstPacketUs) / 1e6 : 0;
+    const s: StreamStats = this.session.reader.stats;
+    const { rate: rate, stamp, ...features } = this.session.reports() as Record<string, unknown> & {
+      rate: ReturnType<ReceiveRate['report']>;
+      stamp: ReturnType<StampCheck['report']>;
+    };
     const sinkDrops: Record<string, number> = {};
     for (const sink of this.sinks) sinkDrops[sink.description] = sink.dropped;
     const sinkErrors: ReceiverReport['sinkErrors'] = {};
@@ -223,7 +258,7 @@ export class Receiver {
     return {
       framesComplete: s.framesComplete,
       framesIncomplete: s.framesIncomplete,
-      framesCorrupt: this.framesCorrupt,
+      framesCorrupt: stamp.framesCorrupt,
       packetsReceived: s.packetsReceived,
       packetsLost: s.packetsLost,
       packetsDuplicate: s.packetsDuplicate,
@@ -232,14 +267,35 @@ export class Receiver {
       packetsForeignSsrc: s.packetsForeignSsrc,
       ssrcChanges: s.ssrcChanges,
       bytesReceived: s.bytesReceived,
-      fps: durationSec > 0 ? round(s.framesComplete / durationSec, 2) : 0,
-      bitrateMbps: durationSec > 0 ? round((s.bytesReceived * 8) / durationSec / 1e6, 3) : 0,
-      durationSec: round(durationSec, 3),
-      latencyMs: summarize(this.latencies),
+      ...rate,
+      ...(stamp.latencyMs ? { latencyMs: stamp.latencyMs } : {}),
       sinkDrops,
       sinkErrors,
+      socketErrors: (this.media?.errors ?? 0) + (this.rtcp?.errors ?? 0) + this.rtcpUnsent,
+      ...(Object.keys(features).length > 0 ? { features } : {}),
       endReason,
-      frames: this.records,
     };
+  }
+}
+
+/**
+ * Binds the RTP port and the RTCP port right above it (RFC 3550 section 11). With port 0, tries ports the kernel
+ * picks until one has its next port free.
+ */
+async function bindPair(listen: Endpoint, onMedia: OnDatagram, onRtcp: OnDatagram): Promise<[UdpPort, UdpPort]> {
+  if (listen.port === 65535) throw new SettingError('listen', 'port 65535 leaves no port above it for RTCP (use rtcp-mux)');
+  for (let attempt = 1; ; attempt++) {
+    const media = await bindPort(listen, onMedia);
+    try {
+      return [media, await bindPort({ host: listen.host, port: media.address.port + 1 }, onRtcp)];
+    } catch (err) {
+      await media.close();
+      const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!taken || listen.port !== 0 || attempt === PORT_PAIR_TRIES) {
+        throw taken
+          ? new SettingError('listen', `port ${media.address.port + 1} (RTCP, the RTP port + 1) is in use (use rtcp-mux, or another port)`)
+          : err;
+      }
+    }
   }
 }

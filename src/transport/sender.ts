@@ -1,11 +1,17 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { nowUs, type Frame } from '../frame.js';
-import { createPacketizer } from '../rtp/index.js';
-import type { Packetizer, Wire } from '../rtp/payload-format.js';
+import { payloadFormat, type Wire } from '../rtp/formats/index.js';
+import { isRtcp, RTP_HEADER_BYTES } from '../rtp/rtp-header.js';
+import { createStreamWriter, type StreamWriter } from '../rtp/stream-writer.js';
+import { IPV4_UDP_OVERHEAD, MAX_UDP_PAYLOAD } from '../rtp/udp-limits.js';
+import type { SendInterceptor } from '../session/interceptor.js';
+import { SendCount } from '../session/interceptors/send-count.js';
+import { SendSession } from '../session/send-session.js';
 import type { Source } from '../sources/source.js';
+import { SettingError } from '../usage-error.js';
 import type { Endpoint } from './endpoint.js';
-import { connectNativeLink } from './native-udp.js';
-import { connectSocket, DgramFrameLink, type FrameLink, type SendPath } from './udp.js';
+import { connectFramePort } from './open-port.js';
+import type { FramePort, OnDatagram, SendPath } from './port.js';
 
 export interface SenderOptions {
   to: Endpoint;
@@ -18,8 +24,13 @@ export interface SenderOptions {
   /** Stop after this many seconds. */
   durationSec?: number;
   ssrc?: number;
+  payloadType?: number;
   /** First RTP sequence number (random when absent); a harness that tracks packet loss sets it. */
   initialSequence?: number;
+  /** RTCP on the RTP port (RFC 5761) instead of the receiver's next port up. */
+  rtcpMux?: boolean;
+  /** Features after the sender's own (the counter), in this order. */
+  features?: SendInterceptor[];
   signal?: AbortSignal;
   /** Told about each frame once all its packets left, e.g. so a harness can map RTP timestamps to frames. */
   onFrameSent?: (frame: SentFrame) => void;
@@ -49,42 +60,91 @@ export interface SenderStats {
   bitrateMbps: number;
   ssrc?: number;
   sendPath?: SendPath;
+  /** Datagrams that came back to the sender: RTCP, and anything else (counted, ignored). */
+  rtcpReceived: number;
+  otherReceived: number;
+  /** What each added feature reported, by name. */
+  features?: Record<string, unknown>;
 }
 
 /**
- * Paces frames from a source onto the wire. One frame is in flight at a time: the packetizer's headers and the
- * source's pixels may be handed to the kernel without copying, so both stay untouched until the link is done.
- * The link is the native sendmmsg one when the addon is built (and FRAMEWIRE_NATIVE is not 0), else node:dgram.
+ * Paces frames from a source onto the wire. One frame is in flight at a time: the stream writer's headers and the
+ * source's pixels may be handed to the kernel without copying, so both stay untouched until the port is done.
+ * Each frame's packets pass the send features (the counter, then any added) first. The sender reads its sockets
+ * too: RTCP from the receiver arrives on a socket connected to the receiver's RTP port + 1, or on the media socket
+ * when muxed, and goes to the features.
  */
 export class Sender {
-  /** Packets and bytes one frame puts on the wire: fixed, like the packetizer's layout. */
-  private readonly packetsPerFrame: number;
-  private readonly bytesPerFrame: number;
   private startUs = 0;
   private endUs = 0;
-  readonly stats: SenderStats = {
-    framesSent: 0, packetsSent: 0, bytesSent: 0, sendErrors: 0, framesLate: 0, durationSec: 0, fps: 0, bitrateMbps: 0,
-  };
+  private sendErrors = 0;
+  private framesLate = 0;
+  private rtcpReceived = 0;
+  private otherReceived = 0;
+  private readonly counter = new SendCount();
+  private session!: SendSession;
+  private media!: FramePort;
+  private rtcp: FramePort | undefined;
 
   private constructor(
-    private readonly packetizer: Packetizer,
-    private readonly link: FrameLink,
+    private readonly writer: StreamWriter,
     private readonly source: Source,
     private readonly options: SenderOptions,
-  ) {
-    this.stats.ssrc = packetizer.ssrc;
-    this.stats.sendPath = link.path;
-    const { headers, payloadOffsets } = packetizer.table;
-    this.packetsPerFrame = packetizer.packetsPerFrame;
-    this.bytesPerFrame = headers.length + payloadOffsets[this.packetsPerFrame]! - payloadOffsets[0]!;
+  ) {}
+
+  /** Validates the settings (a SettingError names the setting) before opening the sockets. */
+  static async open(source: Source, options: SenderOptions): Promise<Sender> {
+    const format = payloadFormat(options.wire);
+    const writer = createStreamWriter(format, source.geometry, {
+      mtu: options.mtu, ssrc: options.ssrc, payloadType: options.payloadType, initialSequence: options.initialSequence,
+    });
+    const sender = new Sender(writer, source, options);
+    await sender.connect(format.framing === 'rtp');
+    return sender;
   }
 
-  /** Validates the wire settings (a usage error names the flag) before opening the socket. */
-  static async open(source: Source, options: SenderOptions): Promise<Sender> {
-    const packetizer = createPacketizer(options.wire, source.geometry, {
-      mtu: options.mtu, ssrc: options.ssrc, initialSequence: options.initialSequence,
-    });
-    return new Sender(packetizer, await connectLink(options.to), source, options);
+  private async connect(rtp: boolean): Promise<void> {
+    const { to, rtcpMux } = this.options;
+    if (rtp && !rtcpMux && to.port === 65535) throw new SettingError('to', 'port 65535 leaves no port above it for RTCP (use rtcp-mux)');
+    this.media = await connectFramePort(to, this.onMediaIn);
+    if (rtp && !rtcpMux) {
+      try {
+        this.rtcp = await connectFramePort({ host: to.host, port: to.port + 1 }, this.onRtcpIn);
+      } catch (err) {
+        await this.media.close();
+        throw err;
+      }
+    }
+    const maxDatagramBytes = this.writer.format.framing === 'bare'
+      ? MAX_UDP_PAYLOAD
+      : Math.min(MAX_UDP_PAYLOAD, this.options.mtu - IPV4_UDP_OVERHEAD);
+    this.session = new SendSession(
+      [this.counter, ...(this.options.features ?? [])],
+      {
+        ssrc: this.writer.ssrc,
+        payloadType: this.writer.payloadType,
+        clockRate: this.writer.format.clockRate,
+        maxDatagramBytes: Math.max(maxDatagramBytes, RTP_HEADER_BYTES),
+      },
+      {
+        sendMedia: (datagram) => {
+          if (!this.media.send(datagram)) this.sendErrors++;
+        },
+        sendRtcp: (datagram) => {
+          if (!(this.rtcp ?? this.media).send(datagram)) this.sendErrors++;
+        },
+      },
+      nowUs,
+    );
+  }
+
+  get stats(): SenderStats {
+    return this.snapshot();
+  }
+
+  /** Packets handed to the socket so far: cheap enough to ask per received datagram (a harness's tap does). */
+  get packetsSent(): number {
+    return this.counter.counts.packetsSent;
   }
 
   /** Sends until frames/duration are reached, the source ends or the signal aborts; resolves to the final stats. */
@@ -99,7 +159,7 @@ export class Sender {
         if (intervalUs > 0) {
           const waitUs = this.startUs + i * intervalUs - nowUs();
           if (waitUs > 1000) await sleep(waitUs / 1000, undefined, { signal }).catch(() => undefined);
-          else if (waitUs < -intervalUs) this.stats.framesLate++;
+          else if (waitUs < -intervalUs) this.framesLate++;
           if (signal?.aborted) break;
         }
         if (durationSec !== undefined && nowUs() - this.startUs >= durationSec * 1e6) break;
@@ -111,34 +171,61 @@ export class Sender {
       }
     } finally {
       this.endUs = nowUs();
-      await iterator.return?.();
-      await this.link.close();
+      try {
+        this.session.finish();
+      } finally {
+        await iterator.return?.();
+        await Promise.all([this.media.close(), this.rtcp?.close()]);
+      }
     }
     return this.snapshot();
   }
 
   snapshot(): SenderStats {
-    const s = this.stats;
-    s.durationSec = ((this.endUs || nowUs()) - this.startUs) / 1e6;
-    s.fps = s.durationSec > 0 ? s.framesSent / s.durationSec : 0;
-    s.bitrateMbps = s.durationSec > 0 ? (s.bytesSent * 8) / s.durationSec / 1e6 : 0;
-    return { ...s };
+    const { framesSent, packetsSent, bytesSent } = this.counter.counts;
+    const durationSec = ((this.endUs || nowUs()) - (this.startUs || nowUs())) / 1e6;
+    const { count: _count, ...features } = this.session.reports();
+    return {
+      framesSent,
+      packetsSent,
+      bytesSent,
+      sendErrors: this.sendErrors,
+      framesLate: this.framesLate,
+      durationSec,
+      fps: durationSec > 0 ? framesSent / durationSec : 0,
+      bitrateMbps: durationSec > 0 ? (bytesSent * 8) / durationSec / 1e6 : 0,
+      ...(this.writer.ssrc !== undefined ? { ssrc: this.writer.ssrc } : {}),
+      sendPath: this.media.path,
+      rtcpReceived: this.rtcpReceived,
+      otherReceived: this.otherReceived,
+      ...(Object.keys(features).length > 0 ? { features } : {}),
+    };
   }
 
   private async sendFrame(frame: Frame): Promise<void> {
-    this.stats.sendErrors += await this.link.sendFrame(this.packetizer, frame);
-    this.stats.packetsSent += this.packetsPerFrame;
-    this.stats.bytesSent += this.bytesPerFrame;
-    this.stats.framesSent++;
+    const packets = this.writer.write(frame);
+    this.session.frameOut(packets, frame);
+    this.sendErrors += await this.media.sendFrame(packets);
     this.options.onFrameSent?.({
       index: frame.index,
       captureTimeUs: frame.captureTimeUs,
-      rtpTimestamp: this.packetizer.lastTimestamp,
-      packets: this.packetsPerFrame,
+      rtpTimestamp: this.writer.lastTimestamp,
+      packets: packets.count,
     });
   }
-}
 
-async function connectLink(to: Endpoint): Promise<FrameLink> {
-  return connectNativeLink(to) ?? new DgramFrameLink(await connectSocket(to));
+  /**
+   * What comes back on the media socket: RTCP when muxed, and also when not, from a receiver that has not heard
+   * this sender's RTCP yet and answers its RTP source (told apart by packet type, RFC 5761 section 4); anything else
+   * is counted and ignored.
+   */
+  private readonly onMediaIn: OnDatagram = (datagram, arrivalUs) => {
+    if (isRtcp(datagram)) this.onRtcpIn(datagram, arrivalUs);
+    else this.otherReceived++;
+  };
+
+  private readonly onRtcpIn: OnDatagram = (datagram, arrivalUs) => {
+    this.rtcpReceived++;
+    this.session.rtcpIn(datagram, arrivalUs);
+  };
 }

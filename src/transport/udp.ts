@@ -1,6 +1,4 @@
 import dgram from 'node:dgram';
-import type { Frame } from '../frame.js';
-import type { Packetizer } from '../rtp/payload-format.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 
 /** Socket buffers large enough to absorb a 1080p frame burst (~6 MB) while the event loop is busy. */
@@ -53,78 +51,4 @@ export function closeSocket(socket: dgram.Socket): Promise<void> {
   return new Promise((resolve) => {
     try { socket.close(() => resolve()); } catch { resolve(); }
   });
-}
-
-/** How a sender's frames reach the kernel: node:dgram (one send per packet) or the native addon (sendmmsg). */
-export type SendPath = 'dgram' | 'sendmmsg';
-
-/** A connected sending socket that takes whole frames. One frame at a time: await each sendFrame. */
-export interface FrameLink {
-  readonly path: SendPath;
-  /**
-   * Packetizes `frame` and sends every packet; resolves, once the headers and pixels are no longer needed, to
-   * how many packets the OS refused (they are lost).
-   */
-  sendFrame(packetizer: Packetizer, frame: Frame): Promise<number>;
-  close(): Promise<void>;
-}
-
-/**
- * The portable path: one scatter-gather socket.send([header, payload]) per packet. node:dgram does not copy, so a
- * frame is done only when the callback of its last send has fired.
- */
-export class DgramFrameLink implements FrameLink {
-  readonly path = 'dgram' as const;
-  private outstanding = 0;
-  private refused = 0;
-  private frameSent: ((refused: number) => void) | undefined;
-
-  constructor(private readonly socket: dgram.Socket) {}
-
-  sendFrame(packetizer: Packetizer, frame: Frame): Promise<number> {
-    const done = new Promise<number>((resolve) => { this.frameSent = resolve; });
-    this.refused = 0;
-    this.outstanding = 1; // held until every packet is queued, so an early callback cannot finish the frame
-    packetizer.packetize(frame, this.emit);
-    this.onSent(null);
-    return done;
-  }
-
-  close(): Promise<void> {
-    return closeSocket(this.socket);
-  }
-
-  private readonly emit = (header: Buffer, payload: Buffer): void => {
-    this.outstanding++;
-    this.socket.send([header, payload], this.onSent);
-  };
-
-  private readonly onSent = (err: Error | null): void => {
-    if (err) this.refused++;
-    if (--this.outstanding === 0) this.frameSent?.(this.refused);
-  };
-}
-
-/** Told about each datagram; the buffer may be reused once the call returns (copy what must be kept). */
-export type OnDatagram = (datagram: Buffer) => void;
-
-/** A bound receiving socket that hands each datagram to an OnDatagram until closed. */
-export interface DatagramInput {
-  readonly address: Endpoint;
-  /** No datagram is delivered after this is called. */
-  close(): Promise<void>;
-}
-
-/** The portable path: one node:dgram 'message' event per datagram. */
-export async function bindDgramInput(listen: Endpoint, onDatagram: OnDatagram): Promise<DatagramInput> {
-  const socket = await bindSocket(listen);
-  const { address, port } = socket.address();
-  socket.on('message', onDatagram);
-  return {
-    address: { host: address, port },
-    close: () => {
-      socket.off('message', onDatagram);
-      return closeSocket(socket);
-    },
-  };
 }

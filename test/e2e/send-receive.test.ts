@@ -39,8 +39,12 @@ describe('e2e: framewire send | framewire receive over loopback', function () {
     expect(p50).to.be.above(0).and.at.most(p95);
     expect(p95).to.be.at.most(p99);
     expect(p99).to.be.at.most(max);
-    expect(report.frames).to.have.length(30);
-    report.frames.forEach((f: { index: number; complete: boolean; latencyMs?: number }, i: number) => {
+    // Per-frame records stream beside the report, one JSON line each, rather than sitting in memory.
+    expect(report.framesLog).to.equal(path.join(dir, 'report.frames.jsonl'));
+    const frames = (await readFile(report.framesLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(report).to.include({ framesLogged: 30, framesLogDropped: 0 });
+    expect(frames).to.have.length(30);
+    frames.forEach((f: { index: number; complete: boolean; latencyMs?: number }, i: number) => {
       // Pattern frames are stamped, so each record carries the sender's index and a measured latency.
       expect(f, `frame record ${i}`).to.include({ index: i, complete: true });
       // Capture to arrival on one machine: more than nothing, and less than the whole run.

@@ -70,6 +70,6 @@ describe('webcam source (node-webcam + fswebcam)', function () {
 
   it('refuses device names that would reach a shell', async () => {
     const err = await createWebcamSource('/dev/video0;touch x', { width: 320, height: 240, format: 'rgb24' }).catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(UsageError).with.property('message').that.matches(/^--source: webcam device/);
+    expect(err).to.be.instanceOf(UsageError).with.property('message').that.matches(/^source: webcam device/);
   });
 });

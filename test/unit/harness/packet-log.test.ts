@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { analyzeLoss, ReceivedPackets, RtpSequenceTap } from '../../../src/harness/packet-log.js';
-import { Rfc4175Packetizer } from '../../../src/rtp/rfc4175-packetizer.js';
+import { createParsedRtpHeader, parseRtpHeader } from '../../../src/rtp/rtp-header.js';
+import { packetsOf, rtpWriter } from '../rtp/helpers.js';
 
 function receivedExcept(total: number, lost: number[]): ReceivedPackets {
   const r = new ReceivedPackets();
@@ -34,22 +35,24 @@ describe('harness packet log', () => {
     const ssrc = 0x1234;
     // Start just below a 16-bit wrap so the extended high half matters.
     const initial = 0xfffe;
-    const packetizer = new Rfc4175Packetizer({ width: 64, height: 32, format: 'rgb24' }, { mtu: 300, ssrc, initialSequence: initial });
+    const writer = rtpWriter({ width: 64, height: 32, format: 'rgb24' }, { mtu: 300, ssrc, initialSequence: initial });
     const frame = { width: 64, height: 32, format: 'rgb24' as const, data: Buffer.alloc(64 * 32 * 3), index: 0, captureTimeUs: 1e9 };
-    const datagrams: Buffer[] = [];
-    packetizer.packetize(frame, (h, p) => datagrams.push(Buffer.concat([h, p])));
+    const datagrams = packetsOf(writer, frame);
     expect(datagrams.length).to.be.greaterThan(4);
     const tap = new RtpSequenceTap(ssrc, initial, () => datagrams.length);
-    datagrams.forEach((d, i) => { if (i !== 2 && i !== 3) tap.observe(d); });
-    tap.observe(datagrams[0]!); // duplicate
-    tap.observe(Buffer.from([0x80, 0x60, 0, 1])); // truncated
-    tap.observe(Buffer.alloc(0));
+    // As the receive session calls it: the header parsed once, undefined when it does not parse.
+    const header = createParsedRtpHeader();
+    const observe = (d: Buffer): void => tap.onPacketIn(d, parseRtpHeader(d, header) ? header : undefined);
+    datagrams.forEach((d, i) => { if (i !== 2 && i !== 3) observe(d); });
+    observe(datagrams[0]!); // duplicate
+    observe(Buffer.from([0x80, 0x60, 0, 1])); // truncated
+    observe(Buffer.alloc(0));
     const foreign = Buffer.from(datagrams[2]!);
     foreign.writeUInt32BE(0x9999, 8);
-    tap.observe(foreign);
+    observe(foreign);
     const beyond = Buffer.from(datagrams[1]!);
     beyond.writeUInt16BE(0x7fff, 12); // claims a packet far beyond what was sent
-    tap.observe(beyond);
+    observe(beyond);
     const loss = analyzeLoss(tap.received, datagrams.length);
     expect(loss.packetsLost).to.equal(2);
     expect(loss.bursts).to.deep.equal({ '2': 1 });

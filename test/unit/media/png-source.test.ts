@@ -82,17 +82,17 @@ describe('png source', () => {
 
   it('rejects a missing path, an empty directory and an unreadable file, naming the path', async () => {
     const missing = join(tmp, 'nope.png');
-    await expectUsageError(createSource(`png:${missing}`, QVGA), `--source: png:${missing}: no such file or directory`);
-    await expectUsageError(createSource(`png:${tmp}`, QVGA), `--source: png:${tmp}: directory has no .png files`);
+    await expectUsageError(createSource(`png:${missing}`, QVGA), `source: png:${missing}: no such file or directory`);
+    await expectUsageError(createSource(`png:${tmp}`, QVGA), `source: png:${tmp}: directory has no .png files`);
     const bogus = join(tmp, 'bogus.png');
     await writeFile(bogus, 'not a png');
-    await expectUsageError(createSource(`png:${bogus}`, QVGA), `--source: png:${bogus}: cannot read as PNG`);
+    await expectUsageError(createSource(`png:${bogus}`, QVGA), `source: png:${bogus}: cannot read as PNG`);
   });
 
   it('rejects --stamp when the frame is too small to stamp', async () => {
     await expectUsageError(
       createSource(`png:${join(IMAGES, '01-photo.png')}`, { width: 32, height: 24, format: 'rgb24', stamp: true }),
-      '--stamp: a 32x24 frame is too small to stamp',
+      'stamp: a 32x24 frame is too small to stamp',
     );
   });
 });

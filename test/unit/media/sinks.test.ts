@@ -39,25 +39,25 @@ describe('sink spec', () => {
   });
 
   it('rejects unknown kinds, listing the known ones', async () => {
-    await expectUsageError(createSink('sdll'), "--sink: unknown sink kind 'sdll' (known: null, png");
+    await expectUsageError(createSink('sdll'), "sink: unknown sink kind 'sdll' (known: null, png");
     await expectUsageError(createSink('constructor'), "unknown sink kind 'constructor'");
   });
 
-  it('rejects bad png options naming --sink', async () => {
-    await expectUsageError(createSink('png'), '--sink: png needs a directory');
-    await expectUsageError(createSink('png:'), '--sink: png needs a directory');
-    await expectUsageError(createSink(`png:${tmp}:every=0`), '--sink: png every=0 must be a whole number >= 1');
-    await expectUsageError(createSink(`png:${tmp}:every=x`), '--sink: png every=x must be a whole number >= 1');
-    await expectUsageError(createSink(`png:${tmp}:queue=0`), '--sink: png queue=0 must be a whole number from 1 to 4096');
-    await expectUsageError(createSink(`png:${tmp}:queue=5000`), '--sink: png queue=5000 must be a whole number from 1 to 4096');
-    await expectUsageError(createSink(`png:${tmp}:speed=3`), "--sink: png option 'speed' is unknown (known: every, queue)");
-    await expectUsageError(createSink(`png:${tmp}:every`), "--sink: option 'every' must look like key=value");
-    await expectUsageError(createSink('null:x'), "--sink: null takes no arguments, got 'x'");
+  it('rejects bad png options naming the sink setting', async () => {
+    await expectUsageError(createSink('png'), 'sink: png needs a directory');
+    await expectUsageError(createSink('png:'), 'sink: png needs a directory');
+    await expectUsageError(createSink(`png:${tmp}:every=0`), 'sink: png every=0 must be a whole number >= 1');
+    await expectUsageError(createSink(`png:${tmp}:every=x`), 'sink: png every=x must be a whole number >= 1');
+    await expectUsageError(createSink(`png:${tmp}:queue=0`), 'sink: png queue=0 must be a whole number from 1 to 4096');
+    await expectUsageError(createSink(`png:${tmp}:queue=5000`), 'sink: png queue=5000 must be a whole number from 1 to 4096');
+    await expectUsageError(createSink(`png:${tmp}:speed=3`), "sink: png option 'speed' is unknown (known: every, queue)");
+    await expectUsageError(createSink(`png:${tmp}:every`), "sink: option 'every' must look like key=value");
+    await expectUsageError(createSink('null:x'), "sink: null takes no arguments, got 'x'");
   });
 
   it('rejects a png directory that cannot be created', async () => {
     const file = join(tmp, 'a-file');
     await writeFile(file, '');
-    await expectUsageError(createSink(`png:${file}/sub`), `--sink: png:${file}/sub: cannot create the directory`);
+    await expectUsageError(createSink(`png:${file}/sub`), `sink: png:${file}/sub: cannot create the directory`);
   });
 });

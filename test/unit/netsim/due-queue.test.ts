@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DueQueue } from '../../../src/netsim/due-queue.js';
-import { Histogram } from '../../../src/netsim/histogram.js';
+import { Histogram } from '../../../src/histogram.js';
 import { Direction, KeyedRng, Purpose } from '../../../src/netsim/rng.js';
 
 describe('netsim due queue', () => {

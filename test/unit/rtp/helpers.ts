@@ -1,5 +1,25 @@
 import { frameBytes, type Frame, type FrameGeometry } from '../../../src/frame.js';
-import type { AssemblyInfo, Depacketizer, Packetizer } from '../../../src/rtp/payload-format.js';
+import {
+  createStreamReader,
+  createStreamWriter,
+  packetBytes,
+  payloadFormat,
+  type StreamReader,
+  type StreamReaderOptions,
+  type StreamWriter,
+  type StreamWriterOptions,
+} from '../../../src/rtp/index.js';
+import type { AssemblyInfo, OnFrame } from '../../../src/session/assembler.js';
+
+/** The RFC 4175 stream writer the sender uses (an RTP header and RFC 4175 payload per packet). */
+export function rtpWriter(g: FrameGeometry, options: StreamWriterOptions): StreamWriter {
+  return createStreamWriter(payloadFormat('rtp'), g, options);
+}
+
+/** The RFC 4175 stream reader and assembler the receiver uses. */
+export function rtpReader(g: FrameGeometry, onFrame: OnFrame, options: StreamReaderOptions = {}): StreamReader {
+  return createStreamReader(payloadFormat('rtp'), g, onFrame, options);
+}
 
 /** Small seeded generator (mulberry32) so hostile and shuffled inputs are the same on every run. */
 export function seededRandom(seed: number): () => number {
@@ -20,11 +40,10 @@ export function makeFrame(g: FrameGeometry, index: number, captureTimeUs = index
   return { ...g, data, index, captureTimeUs };
 }
 
-/** Each packet as the one datagram a socket would deliver: header and payload joined. */
-export function packetsOf(p: Packetizer, frame: Frame): Buffer[] {
-  const out: Buffer[] = [];
-  p.packetize(frame, (header, payload) => out.push(Buffer.concat([header, payload])));
-  return out;
+/** Each packet of the frame as the one datagram a socket would deliver: header and payload joined. */
+export function packetsOf(w: StreamWriter, frame: Frame): Buffer[] {
+  const packets = w.write(frame);
+  return Array.from({ length: packets.count }, (_, i) => packetBytes(packets, i));
 }
 
 export interface Received {
@@ -41,7 +60,7 @@ export function collector(): { received: Received[]; onFrame: (frame: Frame, inf
   };
 }
 
-export function pushAll(d: Depacketizer, packets: Buffer[], arrivalUs = 1_000_000): void {
+export function pushAll(d: StreamReader, packets: Buffer[], arrivalUs = 1_000_000): void {
   for (const p of packets) d.push(p, arrivalUs);
 }
 

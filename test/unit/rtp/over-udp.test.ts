@@ -3,7 +3,7 @@ import { until } from '../../support/until.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import type { FrameGeometry } from '../../../src/frame.js';
-import { createDepacketizer, createPacketizer, type Wire } from '../../../src/rtp/index.js';
+import { createStreamReader, createStreamWriter, payloadFormat, type Wire } from '../../../src/rtp/index.js';
 import { collector, makeFrame } from './helpers.js';
 
 async function bound(): Promise<Socket> {
@@ -20,18 +20,20 @@ describe('payload formats over a real loopback socket', () => {
       const rx = await bound();
       const tx = await bound();
       const c = collector();
-      const d = createDepacketizer(wire, g, c.onFrame);
+      const d = createStreamReader(payloadFormat(wire), g, c.onFrame);
       rx.on('message', (msg) => d.push(msg, Date.now() * 1000));
-      const p = createPacketizer(wire, g, { mtu: 1400 });
+      const p = createStreamWriter(payloadFormat(wire), g, { mtu: 1400 });
       const frames = [0, 1, 2].map((i) => makeFrame(g, i));
       for (const f of frames) {
+        const { headers, headerOffsets: h, data, dataOffsets: o, count } = p.write(f);
         const sends: Promise<void>[] = [];
-        p.packetize(f, (header, payload) => {
+        for (let i = 0; i < count; i++) {
           sends.push(new Promise((resolve, reject) =>
-            tx.send([header, payload], rx.address().port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+            tx.send([headers.subarray(h[i], h[i + 1]), data.subarray(o[i], o[i + 1])], rx.address().port, '127.0.0.1',
+              (err) => (err ? reject(err) : resolve())),
           ));
-        });
-        // The contract: every send of a frame completes before the next frame is packetized.
+        }
+        // The contract: every send of a frame completes before the next frame is written.
         await Promise.all(sends);
         await until(() => c.received.length > f.index, () => `frame ${f.index}, got ${c.received.length} frames`);
       }

@@ -1,9 +1,18 @@
 import { expect } from 'chai';
 import { frameBytes, pixelGroup, type FrameGeometry } from '../../../src/frame.js';
-import { Rfc4175Depacketizer } from '../../../src/rtp/rfc4175-depacketizer.js';
-import { Rfc4175Packetizer } from '../../../src/rtp/rfc4175-packetizer.js';
 import { UsageError } from '../../../src/usage-error.js';
-import { collector, craftPacket, decodePacket, makeFrame, packetsOf, pushAll, seededRandom, shuffleWithin } from './helpers.js';
+import {
+  collector,
+  craftPacket,
+  decodePacket,
+  makeFrame,
+  packetsOf,
+  pushAll,
+  rtpReader,
+  rtpWriter,
+  seededRandom,
+  shuffleWithin,
+} from './helpers.js';
 
 const smallestMtu = (g: FrameGeometry) => 28 + 12 + 2 + 6 + pixelGroup(g.format).bytes;
 
@@ -16,13 +25,13 @@ const geometries: FrameGeometry[] = [
 ];
 
 function pair(g: FrameGeometry, mtu: number, framesInFlight?: number) {
-  const p = new Rfc4175Packetizer(g, { mtu, ssrc: 7, initialSequence: 0xfff0, initialTimestamp: 0xfffff000 });
+  const p = rtpWriter(g, { mtu, ssrc: 7, initialSequence: 0xfff0, initialTimestamp: 0xfffff000 });
   const c = collector();
-  const d = new Rfc4175Depacketizer(g, c.onFrame, framesInFlight ? { framesInFlight } : {});
+  const d = rtpReader(g, c.onFrame, framesInFlight ? { framesInFlight } : {});
   return { p, d, ...c };
 }
 
-describe('Rfc4175Depacketizer', () => {
+describe('RFC 4175 stream reader and assembler', () => {
   describe('round trip', () => {
     for (const g of geometries) {
       const mtus = [1400, 576, 9000];
@@ -34,7 +43,7 @@ describe('Rfc4175Depacketizer', () => {
           for (const f of frames) pushAll(d, packetsOf(p, f), 5_000 + f.index);
           expect(received.map((r) => r.frame.data.equals(frames[r.frame.index]!.data))).to.deep.equal([true, true, true, true]);
           for (const r of received) {
-            expect(r.info).to.include({ complete: true, bytesMissing: 0, packets: p.packetsPerFrame, ssrc: 7 });
+            expect(r.info).to.include({ complete: true, bytesMissing: 0, packets: p.write(frames[0]!).count, ssrc: 7 });
             expect(r.frame.captureTimeUs).to.equal(5_000 + r.frame.index);
           }
           expect(d.stats).to.include({ framesComplete: 4, framesIncomplete: 0, packetsLost: 0, packetsMalformed: 0 });
@@ -157,7 +166,7 @@ describe('Rfc4175Depacketizer', () => {
   it('keeps up with 32-bit timestamp wrap-around when choosing the oldest frame', () => {
     const g: FrameGeometry = { width: 4, height: 1, format: 'rgb24' };
     const c = collector();
-    const d = new Rfc4175Depacketizer(g, c.onFrame, { framesInFlight: 2 });
+    const d = rtpReader(g, c.onFrame, { framesInFlight: 2 });
     const seg = [{ length: 6, line: 0, offset: 0 }];
     d.push(craftPacket({ sequence: 1, timestamp: 0xffffff00, ssrc: 1, segments: seg }), 0);
     d.push(craftPacket({ sequence: 2, timestamp: 0x00000100, ssrc: 1, segments: seg }), 0);
@@ -168,11 +177,11 @@ describe('Rfc4175Depacketizer', () => {
   describe('SSRC', () => {
     const g: FrameGeometry = { width: 161, height: 7, format: 'rgb24' };
     const sender = (ssrc: number, initialSequence: number) =>
-      new Rfc4175Packetizer(g, { mtu: 576, ssrc, initialSequence, initialTimestamp: 0 });
+      rtpWriter(g, { mtu: 576, ssrc, initialSequence, initialTimestamp: 0 });
 
     it('follows the first SSRC and lets another take over only after 1 s of silence', () => {
       const c = collector();
-      const d = new Rfc4175Depacketizer(g, c.onFrame);
+      const d = rtpReader(g, c.onFrame);
       const a = sender(1, 100);
       const b = sender(2, 50_000);
       pushAll(d, packetsOf(a, makeFrame(g, 0, 0)), 1_000_000);
@@ -192,12 +201,13 @@ describe('Rfc4175Depacketizer', () => {
 
     it('takes a sender restarted under the same SSRC (new sequence and timestamps) as a new stream', () => {
       const c = collector();
-      const d = new Rfc4175Depacketizer(g, c.onFrame, { ssrc: 5 });
-      const first = new Rfc4175Packetizer(g, { mtu: 576, ssrc: 5, initialSequence: 100, initialTimestamp: 2_000_000_000 });
+      // No frame is given up on its deadline here (a 10 s budget): frames leave when whole, evicted or flushed.
+      const d = rtpReader(g, c.onFrame, { ssrc: 5, latencyUs: 10_000_000 });
+      const first = rtpWriter(g, { mtu: 576, ssrc: 5, initialSequence: 100, initialTimestamp: 2_000_000_000 });
       // Every frame loses its last packet; the fourth evicts the first, so the depacketizer retires a timestamp.
       for (let i = 0; i < 4; i++) pushAll(d, packetsOf(first, makeFrame(g, i, i * 40_000)).slice(0, -1), i * 40_000);
       // Restarted: sequence numbers far away and timestamps "older" than every frame already handed over.
-      const again = new Rfc4175Packetizer(g, { mtu: 576, ssrc: 5, initialSequence: 3_000_000_000, initialTimestamp: 0 });
+      const again = rtpWriter(g, { mtu: 576, ssrc: 5, initialSequence: 3_000_000_000, initialTimestamp: 0 });
       for (let i = 0; i < 4; i++) pushAll(d, packetsOf(again, makeFrame(g, 10 + i, i * 40_000)), 1_000_000 + i * 40_000);
       d.flush();
       // The restart is confirmed by its second packet, so its first frame lacks the first packet; the rest arrive whole.
@@ -209,7 +219,7 @@ describe('Rfc4175Depacketizer', () => {
 
     it('stays pinned to options.ssrc however long it is silent', () => {
       const c = collector();
-      const d = new Rfc4175Depacketizer(g, c.onFrame, { ssrc: 2 });
+      const d = rtpReader(g, c.onFrame, { ssrc: 2 });
       const fromA = packetsOf(sender(1, 0), makeFrame(g, 0));
       pushAll(d, fromA, 0);
       pushAll(d, fromA.map((x) => Buffer.from(x)), 10_000_000);
@@ -219,9 +229,10 @@ describe('Rfc4175Depacketizer', () => {
     });
   });
 
-  it('rejects a bad framesInFlight or ssrc option with a UsageError', () => {
+  it('rejects a bad framesInFlight, ssrc or latency setting with a UsageError naming the setting', () => {
     const g: FrameGeometry = { width: 2, height: 2, format: 'rgb24' };
-    expect(() => new Rfc4175Depacketizer(g, () => {}, { framesInFlight: 0 })).to.throw(UsageError, /framesInFlight/);
-    expect(() => new Rfc4175Depacketizer(g, () => {}, { ssrc: 2 ** 32 })).to.throw(UsageError, /--ssrc/);
+    expect(() => rtpReader(g, () => {}, { framesInFlight: 0 })).to.throw(UsageError, /^framesInFlight: /);
+    expect(() => rtpReader(g, () => {}, { ssrc: 2 ** 32 })).to.throw(UsageError, /^ssrc: /);
+    expect(() => rtpReader(g, () => {}, { latencyUs: -1 })).to.throw(UsageError, /^latency: /);
   });
 });

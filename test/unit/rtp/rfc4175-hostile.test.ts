@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import type { FrameGeometry } from '../../../src/frame.js';
-import { Rfc4175Depacketizer } from '../../../src/rtp/rfc4175-depacketizer.js';
-import { Rfc4175Packetizer } from '../../../src/rtp/rfc4175-packetizer.js';
-import { collector, craftPacket, makeFrame, packetsOf, seededRandom } from './helpers.js';
+import { collector, craftPacket, makeFrame, packetsOf, rtpReader, rtpWriter, seededRandom } from './helpers.js';
 
 const g: FrameGeometry = { width: 8, height: 4, format: 'uyvy' };
 const ssrc = 99;
@@ -10,7 +8,7 @@ const ssrc = 99;
 /** A depacketizer already following `ssrc`, so hostile packets reach the payload checks. */
 function primed() {
   const c = collector();
-  const d = new Rfc4175Depacketizer(g, c.onFrame);
+  const d = rtpReader(g, c.onFrame);
   d.push(craftPacket({ sequence: 1, timestamp: 1000, ssrc, segments: [{ length: 4, line: 0, offset: 0 }] }), 0);
   return { d, ...c };
 }
@@ -26,7 +24,7 @@ function expectMalformed(packet: Buffer): void {
 
 const seg = (length: number, line: number, offset: number, field = false) => ({ length, line, offset, field });
 
-describe('Rfc4175Depacketizer on hostile input', () => {
+describe('RFC 4175 stream reader on hostile input', () => {
   describe('counts malformed line headers and ignores the whole packet', () => {
     const bad: [string, ReturnType<typeof seg>[], Buffer?][] = [
       ['line past the frame', [seg(4, 4, 0)]],
@@ -69,8 +67,8 @@ describe('Rfc4175Depacketizer on hostile input', () => {
   it('survives seeded random bytes and random mutations of real packets without a complete frame', () => {
     const random = seededRandom(7);
     const c = collector();
-    const d = new Rfc4175Depacketizer(g, c.onFrame);
-    const real = packetsOf(new Rfc4175Packetizer(g, { mtu: 60, ssrc }), makeFrame(g, 0));
+    const d = rtpReader(g, c.onFrame);
+    const real = packetsOf(rtpWriter(g, { mtu: 60, ssrc }), makeFrame(g, 0));
     let pushed = 0;
     for (let i = 0; i < 20_000; i++) {
       let packet: Buffer;
@@ -102,9 +100,9 @@ describe('Rfc4175Depacketizer on hostile input', () => {
 
   it('accepts any payload type and skips CSRCs, header extension and padding', () => {
     const c = collector();
-    const d = new Rfc4175Depacketizer(g, c.onFrame);
+    const d = rtpReader(g, c.onFrame);
     const frame = makeFrame(g, 0);
-    const packets = packetsOf(new Rfc4175Packetizer(g, { mtu: 1400, ssrc, payloadType: 33 }), frame);
+    const packets = packetsOf(rtpWriter(g, { mtu: 1400, ssrc, payloadType: 33 }), frame);
     expect(packets).to.have.length(1);
     const p = packets[0]!;
     const csrcs = Buffer.alloc(8, 0x11);

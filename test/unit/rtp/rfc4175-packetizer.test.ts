@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { frameBytes, lineBytes, pixelGroup, type FrameGeometry } from '../../../src/frame.js';
-import { Rfc4175Packetizer } from '../../../src/rtp/rfc4175-packetizer.js';
 import { UsageError } from '../../../src/usage-error.js';
-import { decodePacket, makeFrame, packetsOf } from './helpers.js';
+import { planRfc4175Layout } from '../../../src/rtp/index.js';
+import { decodePacket, makeFrame, packetsOf, rtpWriter } from './helpers.js';
 
 const smallestMtu = (g: FrameGeometry) => 28 + 12 + 2 + 6 + pixelGroup(g.format).bytes;
 
@@ -20,13 +20,13 @@ for (const g of [
   for (const mtu of mtus) cases.push({ g, mtu });
 }
 
-describe('Rfc4175Packetizer', () => {
+describe('RFC 4175 stream writer', () => {
   for (const { g, mtu } of cases) {
     it(`lays out ${g.width}x${g.height} ${g.format} at mtu ${mtu} within the MTU, in whole pixel groups`, () => {
-      const p = new Rfc4175Packetizer(g, { mtu, ssrc: 0x1234, initialSequence: 0xfffe, initialTimestamp: 0 });
+      const p = rtpWriter(g, { mtu, ssrc: 0x1234, initialSequence: 0xfffe, initialTimestamp: 0 });
       const frame = makeFrame(g, 1);
       const packets = packetsOf(p, frame);
-      expect(packets.length).to.equal(p.packetsPerFrame);
+      expect(packets.length).to.equal(planRfc4175Layout(g, mtu - 28 - 12).length);
       const pg = pixelGroup(g.format);
       const covered = Buffer.alloc(frameBytes(g));
       packets.forEach((pkt, i) => {
@@ -58,14 +58,14 @@ describe('Rfc4175Packetizer', () => {
 
   it('crosses the 16-bit sequence boundary into the extended sequence field', () => {
     const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
-    const p = new Rfc4175Packetizer(g, { mtu: 1400, initialSequence: 0xffff });
+    const p = rtpWriter(g, { mtu: 1400, initialSequence: 0xffff });
     const seqs = packetsOf(p, makeFrame(g, 0)).map((pkt) => decodePacket(pkt).sequence);
     expect(seqs.slice(0, 3)).to.deep.equal([0xffff, 0x10000, 0x10001]);
   });
 
   it('stamps 90 kHz timestamps from capture time plus the initial offset, wrapping at 2^32', () => {
     const g: FrameGeometry = { width: 4, height: 2, format: 'rgb24' };
-    const p = new Rfc4175Packetizer(g, { mtu: 1400, initialTimestamp: 0xffffff00 });
+    const p = rtpWriter(g, { mtu: 1400, initialTimestamp: 0xffffff00 });
     const ts = (us: number) => decodePacket(packetsOf(p, makeFrame(g, 0, us))[0]!).timestamp;
     expect(ts(0)).to.equal(0xffffff00);
     expect(ts(1_000_000)).to.equal((0xffffff00 + 90_000) >>> 0);
@@ -77,7 +77,7 @@ describe('Rfc4175Packetizer', () => {
 
   it('continues the sequence across frames and keeps the layout', () => {
     const g: FrameGeometry = { width: 161, height: 7, format: 'rgb24' };
-    const p = new Rfc4175Packetizer(g, { mtu: 576, initialSequence: 10 });
+    const p = rtpWriter(g, { mtu: 576, initialSequence: 10 });
     const a = packetsOf(p, makeFrame(g, 0));
     const b = packetsOf(p, makeFrame(g, 1));
     expect(decodePacket(b[0]!).sequence).to.equal(10 + a.length);
@@ -86,34 +86,35 @@ describe('Rfc4175Packetizer', () => {
 
   it('picks a random SSRC unless one is given, and honours payloadType', () => {
     const g: FrameGeometry = { width: 2, height: 2, format: 'rgb24' };
-    const ssrcs = new Set(Array.from({ length: 4 }, () => new Rfc4175Packetizer(g, { mtu: 1400 }).ssrc));
+    const ssrcs = new Set(Array.from({ length: 4 }, () => rtpWriter(g, { mtu: 1400 }).ssrc));
     expect(ssrcs.size).to.be.greaterThan(1);
-    const p = new Rfc4175Packetizer(g, { mtu: 1400, payloadType: 112 });
+    const p = rtpWriter(g, { mtu: 1400, payloadType: 112 });
     expect(decodePacket(packetsOf(p, makeFrame(g, 0))[0]!).payloadType).to.equal(112);
   });
 
-  it('reuses its header buffers: no allocation per packet', () => {
+  it("reuses its header table and the frame's own pixels: no allocation per packet", () => {
     const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
-    const p = new Rfc4175Packetizer(g, { mtu: 1400 });
+    const p = rtpWriter(g, { mtu: 1400 });
     const frame = makeFrame(g, 0);
-    const first: Buffer[] = [];
-    const second: Buffer[] = [];
-    p.packetize(frame, (h, payload) => first.push(h, payload));
-    p.packetize(frame, (h, payload) => second.push(h, payload));
-    second.forEach((b, i) => expect(b).to.equal(first[i]));
+    const first = p.write(frame);
+    const headers = first.headers;
+    const second = p.write(frame);
+    expect(second).to.equal(first);
+    expect(second.headers).to.equal(headers);
+    expect(second.data).to.equal(frame.data);
   });
 
-  it('rejects an MTU that cannot carry one pixel group, naming --mtu', () => {
+  it('rejects an MTU that cannot carry one pixel group, naming the mtu setting', () => {
     const g: FrameGeometry = { width: 2, height: 1, format: 'uyvy' };
-    expect(() => new Rfc4175Packetizer(g, { mtu: smallestMtu(g) - 1 }))
-      .to.throw(UsageError, /--mtu: 51 .*smallest is 52/);
-    expect(() => new Rfc4175Packetizer(g, { mtu: 70000 })).to.throw(UsageError, /--mtu/);
-    expect(() => new Rfc4175Packetizer(g, { mtu: 1400, payloadType: 128 })).to.throw(UsageError, /--payload-type/);
-    expect(() => new Rfc4175Packetizer(g, { mtu: 1400, ssrc: -1 })).to.throw(UsageError, /--ssrc/);
+    expect(() => rtpWriter(g, { mtu: smallestMtu(g) - 1 }))
+      .to.throw(UsageError, /^mtu: 51 .*smallest is 52/);
+    expect(() => rtpWriter(g, { mtu: 70000 })).to.throw(UsageError, /^mtu: /);
+    expect(() => rtpWriter(g, { mtu: 1400, payloadType: 128 })).to.throw(UsageError, /^payloadType: /);
+    expect(() => rtpWriter(g, { mtu: 1400, ssrc: -1 })).to.throw(UsageError, /^ssrc: /);
   });
 
   it('refuses a frame of another geometry', () => {
-    const p = new Rfc4175Packetizer({ width: 4, height: 4, format: 'rgb24' }, { mtu: 1400 });
-    expect(() => p.packetize(makeFrame({ width: 4, height: 3, format: 'rgb24' }, 0), () => {})).to.throw(/4x3/);
+    const p = rtpWriter({ width: 4, height: 4, format: 'rgb24' }, { mtu: 1400 });
+    expect(() => p.write(makeFrame({ width: 4, height: 3, format: 'rgb24' }, 0))).to.throw(/4x3/);
   });
 });

@@ -78,9 +78,9 @@ describe('SDP', () => {
   });
 
   it('validates what buildSdp is given', () => {
-    expect(() => buildSdp({ geometry: rgb, host: '127.0.0.1', port: 0 })).to.throw(UsageError, /--port/);
-    expect(() => buildSdp({ geometry: rgb, host: '', port: 1 })).to.throw(UsageError, /--host/);
-    expect(() => buildSdp({ geometry: rgb, host: 'h', port: 1, fps: 0 })).to.throw(UsageError, /--fps/);
-    expect(() => buildSdp({ geometry: rgb, host: 'h', port: 1, payloadType: 200 })).to.throw(UsageError, /--payload-type/);
+    expect(() => buildSdp({ geometry: rgb, host: '127.0.0.1', port: 0 })).to.throw(UsageError, /^port: /);
+    expect(() => buildSdp({ geometry: rgb, host: '', port: 1 })).to.throw(UsageError, /^host: /);
+    expect(() => buildSdp({ geometry: rgb, host: 'h', port: 1, fps: 0 })).to.throw(UsageError, /^fps: /);
+    expect(() => buildSdp({ geometry: rgb, host: 'h', port: 1, payloadType: 200 })).to.throw(UsageError, /^payloadType: /);
   });
 });

@@ -4,7 +4,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import sinon from 'sinon';
 import type { Frame, FrameGeometry } from '../../../src/frame.js';
-import { createDepacketizer, createPacketizer, type Wire } from '../../../src/rtp/index.js';
+import { createStreamReader, createStreamWriter, payloadFormat, type Wire } from '../../../src/rtp/index.js';
 import type { Sink } from '../../../src/sinks/sink.js';
 import type { Source } from '../../../src/sources/source.js';
 import {
@@ -81,7 +81,7 @@ describe('native UDP addon and its node:dgram fallback', () => {
           const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
           const rx = await plainReceiver();
           const c = collector();
-          const d = createDepacketizer(wire, g, c.onFrame);
+          const d = createStreamReader(payloadFormat(wire), g, c.onFrame);
           rx.on('message', (msg) => d.push(msg, Date.now() * 1000));
           const frames = [0, 1, 2, 3].map((i) => makeFrame(g, i));
           const stats = await withNative(path.env, async () => {
@@ -144,7 +144,7 @@ describe('native UDP addon and its node:dgram fallback', () => {
     const g: FrameGeometry = { width: 320, height: 240, format: 'rgb24' };
     const rx = await plainReceiver();
     const c = collector();
-    const d = createDepacketizer('rtp', g, c.onFrame);
+    const d = createStreamReader(payloadFormat('rtp'), g, c.onFrame);
     rx.on('message', (msg) => d.push(msg, Date.now() * 1000));
     // Loopback frees send-buffer space as it sends, so a full buffer cannot be provoked here: this addon sends
     // at most 7 packets a call and reports EAGAIN, as the real one does when SO_SNDBUF fills.
@@ -159,13 +159,13 @@ describe('native UDP addon and its node:dgram fallback', () => {
     // The addon's functions are read-only properties: shadow one on an object inheriting the rest.
     const stingy: typeof addon = Object.defineProperty(Object.create(addon), 'sendPackets', { value: sendPackets });
     const link = new NativeFrameLink(stingy, addon.connect('127.0.0.1', rx.address().port, false, 1 << 20));
-    const p = createPacketizer('rtp', g, { mtu: 1400 });
+    const p = createStreamWriter(payloadFormat('rtp'), g, { mtu: 1400 });
     const frames = [0, 1].map((i) => makeFrame(g, i));
-    for (const f of frames) expect(await link.sendFrame(p, f)).to.equal(0);
+    for (const f of frames) expect(await link.sendFrame(p.write(f))).to.equal(0);
     await link.close();
     await until(() => c.received.length === frames.length, () => `${frames.length} frames, got ${c.received.length}`);
     rx.close();
-    expect(calls.length).to.equal(2 * Math.ceil(p.packetsPerFrame / 7));
+    expect(calls.length).to.equal(2 * Math.ceil(p.write(frames[0]!).count / 7));
     expect(c.received.map((r) => r.frame.data.equals(frames[r.frame.index]!.data))).to.deep.equal([true, true]);
   });
 

@@ -1,3 +1,5 @@
+import type { Percentiles } from './metrics.js';
+
 /**
  * Fixed-size log-linear histogram of non-negative integers (microseconds here): exact below 128, then 64
  * buckets per power of two (under 1.6% error). Recording allocates nothing, so it can sit on the hot path.
@@ -43,6 +45,12 @@ export class Histogram {
       if (seen >= rank) return Math.min(this.maximum, valueOf(i));
     }
     return this.maximum;
+  }
+
+  /** The percentiles reports use, or undefined when nothing was recorded. */
+  percentiles(): Percentiles | undefined {
+    if (this.total === 0) return undefined;
+    return { p50: this.percentile(50), p95: this.percentile(95), p99: this.percentile(99), max: this.maximum };
   }
 
   summary(): Summary {

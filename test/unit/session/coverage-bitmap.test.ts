@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { CoverageBitmap } from '../../../src/rtp/coverage-bitmap.js';
-import { seededRandom } from './helpers.js';
+import { CoverageBitmap } from '../../../src/session/coverage-bitmap.js';
+import { seededRandom } from '../rtp/helpers.js';
 
 describe('CoverageBitmap', () => {
   it('counts each unit once, however ranges overlap, against a plain array model', () => {

@@ -1,0 +1,187 @@
+import { geometryOf, validateGeometry, type FrameGeometry } from '../frame.js';
+import { FrameAssembler, type AssemblerOptions, type OnFrame } from '../session/assembler.js';
+import { SettingError } from '../usage-error.js';
+import { PayloadRuns, type Depayloader, type PayloadFormat } from './formats/index.js';
+import { createParsedRtpHeader, parseRtpHeader, type ParsedRtpHeader } from './rtp-header.js';
+import { SEQ_DUPLICATE, SEQ_IMPLAUSIBLE, SEQ_RESTART, SequenceTracker } from './sequence-tracker.js';
+
+/** A sender silent this long may be replaced by another SSRC. */
+export const SSRC_TAKEOVER_US = 1_000_000;
+
+export interface StreamReaderOptions extends AssemblerOptions {
+  /** Follow only this SSRC; otherwise follow the first seen and let another take over after 1 s of silence. */
+  ssrc?: number;
+}
+
+/** What the reader decided about the datagrams it was given. */
+export interface ReaderCounts {
+  packetsReceived: number;
+  bytesReceived: number;
+  /** Sequence numbers never seen (gaps), net of late arrivals that filled a gap. */
+  packetsLost: number;
+  packetsDuplicate: number;
+  packetsMalformed: number;
+  /** Well-formed packets for a frame already handed over. */
+  packetsLate: number;
+  packetsForeignSsrc: number;
+  ssrcChanges: number;
+}
+
+/** The reader's counts and the assembler's, as one report. */
+export interface StreamStats extends ReaderCounts {
+  framesComplete: number;
+  framesIncomplete: number;
+}
+
+/** One stream's receive side: datagrams in, frames out through its assembler. */
+export interface StreamReader {
+  readonly assembler: FrameAssembler;
+  readonly stats: StreamStats;
+  /** Feeds one untrusted datagram. Never throws: whatever is wrong with it is counted. */
+  push(datagram: Buffer, arrivalUs: number): void;
+  /** As push, with the RTP header already parsed by the caller (undefined: it did not parse). */
+  accept(datagram: Buffer, header: ParsedRtpHeader | undefined, arrivalUs: number): void;
+  /** Hands over every frame still in reassembly. Call at the end of the stream. */
+  flush(): void;
+}
+
+function emptyCounts(): ReaderCounts {
+  return {
+    packetsReceived: 0, bytesReceived: 0, packetsLost: 0, packetsDuplicate: 0, packetsMalformed: 0, packetsLate: 0,
+    packetsForeignSsrc: 0, ssrcChanges: 0,
+  };
+}
+
+/** Opens the reader a format's framing calls for, with its assembler handing frames to `onFrame`. */
+export function createStreamReader(
+  format: PayloadFormat,
+  geometry: FrameGeometry,
+  onFrame: OnFrame,
+  options: StreamReaderOptions = {},
+): StreamReader {
+  const g = validateGeometry(geometryOf(geometry), 'geometry');
+  const depayloader = format.createDepayloader(g);
+  const rtp = format.framing === 'rtp';
+  const assembler = new FrameAssembler(g, depayloader.unitBytes, onFrame, { ...options, rtpTimestamps: rtp });
+  return rtp ? new RtpStreamReader(depayloader, assembler, options) : new BareStreamReader(depayloader, assembler);
+}
+
+abstract class BaseReader implements StreamReader {
+  protected readonly counts = emptyCounts();
+  protected readonly runs = new PayloadRuns();
+  private readonly header = createParsedRtpHeader();
+
+  constructor(
+    protected readonly depayloader: Depayloader,
+    readonly assembler: FrameAssembler,
+  ) {}
+
+  get stats(): StreamStats {
+    return { ...this.counts, ...this.assembler.stats };
+  }
+
+  push(datagram: Buffer, arrivalUs: number): void {
+    this.accept(datagram, parseRtpHeader(datagram, this.header) ? this.header : undefined, arrivalUs);
+  }
+
+  abstract accept(datagram: Buffer, header: ParsedRtpHeader | undefined, arrivalUs: number): void;
+
+  flush(): void {
+    this.assembler.flush();
+  }
+}
+
+/**
+ * RTP framing: owns which SSRC is followed (and when another may take over), the 32-bit extended sequence numbers,
+ * duplicate and implausible-jump detection, and restarts; the depayloader says where the payload goes.
+ */
+class RtpStreamReader extends BaseReader {
+  private readonly sequence = new SequenceTracker();
+  private readonly pinned: boolean;
+  private ssrc: number | undefined;
+  private lastHeardUs = 0;
+
+  constructor(depayloader: Depayloader, assembler: FrameAssembler, options: StreamReaderOptions) {
+    super(depayloader, assembler);
+    const ssrc = options.ssrc;
+    if (ssrc !== undefined && !(Number.isInteger(ssrc) && ssrc >= 0 && ssrc <= 0xffffffff)) {
+      throw new SettingError('ssrc', `${ssrc} must be an integer from 0 to ${0xffffffff}`);
+    }
+    this.pinned = ssrc !== undefined;
+    this.ssrc = ssrc;
+    assembler.ssrc = ssrc;
+  }
+
+  accept(datagram: Buffer, h: ParsedRtpHeader | undefined, arrivalUs: number): void {
+    const c = this.counts;
+    c.packetsReceived++;
+    c.bytesReceived += datagram.length;
+    const runs = this.runs;
+    if (h === undefined || !this.depayloader.locate(datagram, h.payloadStart, h.payloadEnd, runs)) {
+      c.packetsMalformed++;
+      return;
+    }
+    if (!this.follows(h.ssrc, arrivalUs)) {
+      c.packetsForeignSsrc++;
+      return;
+    }
+    const seq = this.depayloader.extendedSequence
+      ? this.depayloader.extendedSequence(datagram, h.payloadStart, h.payloadEnd, h.sequence)
+      : this.sequence.extend(h.sequence);
+    const verdict = this.sequence.accept(seq);
+    c.packetsLost = this.sequence.lost;
+    if (verdict === SEQ_DUPLICATE) {
+      c.packetsDuplicate++;
+      return;
+    }
+    if (verdict === SEQ_IMPLAUSIBLE) {
+      c.packetsMalformed++;
+      return;
+    }
+    const assembler = this.assembler;
+    // A sender restarted under the same SSRC (e.g. pinned with --ssrc) starts a new timestamp line too.
+    if (verdict === SEQ_RESTART) assembler.restart();
+    if (arrivalUs >= assembler.nextDeadlineUs) assembler.expire(arrivalUs);
+    const slot = assembler.open(h.timestamp, arrivalUs);
+    if (slot === undefined) {
+      c.packetsLate++;
+      return;
+    }
+    assembler.fill(slot, datagram, runs, arrivalUs);
+  }
+
+  /** Decides whether a packet of `ssrc` is ours, letting a new sender take over from one gone silent. */
+  private follows(ssrc: number, arrivalUs: number): boolean {
+    if (this.ssrc === undefined) {
+      this.ssrc = ssrc;
+      this.assembler.ssrc = ssrc;
+    } else if (ssrc !== this.ssrc) {
+      if (this.pinned || arrivalUs - this.lastHeardUs < SSRC_TAKEOVER_US) return false;
+      this.assembler.restart();
+      this.sequence.reset();
+      this.ssrc = ssrc;
+      this.assembler.ssrc = ssrc;
+      this.counts.ssrcChanges++;
+    }
+    this.lastHeardUs = arrivalUs;
+    return true;
+  }
+}
+
+/** Bare framing: no header, no sequence; each datagram the depayloader accepts is a frame of its own. */
+class BareStreamReader extends BaseReader {
+  private ordinal = 0;
+
+  accept(datagram: Buffer, _header: ParsedRtpHeader | undefined, arrivalUs: number): void {
+    const c = this.counts;
+    c.packetsReceived++;
+    c.bytesReceived += datagram.length;
+    if (!this.depayloader.locate(datagram, 0, datagram.length, this.runs)) {
+      c.packetsMalformed++;
+      return;
+    }
+    const slot = this.assembler.open(this.ordinal, arrivalUs);
+    this.ordinal = (this.ordinal + 1) >>> 0;
+    if (slot) this.assembler.fill(slot, datagram, this.runs, arrivalUs);
+  }
+}

@@ -1,0 +1,105 @@
+import type { Frame } from '../frame.js';
+import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
+import type { SendContext, SendInterceptor } from './interceptor.js';
+import { SendHistory, type HistoryReader, type HistoryRequest } from './send-history.js';
+
+/** Where the sender's datagrams go: its sockets. */
+export interface SendPorts {
+  sendMedia(datagram: Buffer): void;
+  sendRtcp(datagram: Buffer): void;
+}
+
+/** The stream a sender's features act on. */
+export interface SendStream {
+  readonly ssrc: number | undefined;
+  readonly payloadType: number | undefined;
+  readonly clockRate: number;
+  /** The largest datagram the stream sends: the size of a history slot. */
+  readonly maxDatagramBytes: number;
+}
+
+/**
+ * A sender's features in their fixed order, and the context they share. Each hook runs the features that have it,
+ * in order; a feature that throws while handling a hostile RTCP datagram is counted, never allowed to stop sending.
+ */
+export class SendSession implements SendContext {
+  /** Errors features threw on incoming RTCP (a bug in a feature, never in the stream): counted, with the first. */
+  readonly featureErrors = { count: 0, first: '' };
+  private readonly requests: HistoryRequest[] = [];
+  private store: SendHistory | undefined;
+
+  constructor(
+    readonly interceptors: readonly SendInterceptor[],
+    private readonly stream: SendStream,
+    private readonly ports: SendPorts,
+    private readonly now: () => number,
+  ) {
+    const names = new Set<string>();
+    for (const i of interceptors) {
+      if (names.has(i.name)) throw new Error(`two send features are named '${i.name}'`);
+      names.add(i.name);
+    }
+    for (const i of interceptors) i.bind?.(this);
+    if (this.requests.length > 0) {
+      const packets = Math.max(...this.requests.map((r) => r.packets));
+      const maxAgeUs = Math.max(...this.requests.map((r) => r.maxAgeUs ?? Infinity));
+      this.store = new SendHistory(packets, stream.maxDatagramBytes, maxAgeUs);
+    }
+  }
+
+  get ssrc(): number | undefined {
+    return this.stream.ssrc;
+  }
+
+  get payloadType(): number | undefined {
+    return this.stream.payloadType;
+  }
+
+  get clockRate(): number {
+    return this.stream.clockRate;
+  }
+
+  history(request: HistoryRequest): HistoryReader {
+    if (this.store) throw new Error('the send history is made once features are bound: ask in bind()');
+    this.requests.push(request);
+    return { get: (sequence, nowUs) => this.store?.get(sequence, nowUs) };
+  }
+
+  /** A frame's packets, numbered, about to be handed to the socket. */
+  frameOut(packets: OutgoingPackets, frame: Frame): void {
+    this.store?.record(packets, this.now());
+    for (const i of this.interceptors) i.onFrameOut?.(packets, frame);
+  }
+
+  sendMedia(datagram: Buffer): void {
+    for (const i of this.interceptors) i.onPacketOut?.(datagram);
+    this.ports.sendMedia(datagram);
+  }
+
+  sendRtcp(datagram: Buffer): void {
+    for (const i of this.interceptors) i.onRtcpOut?.(datagram);
+    this.ports.sendRtcp(datagram);
+  }
+
+  rtcpIn(datagram: Buffer, arrivalUs: number): void {
+    for (const i of this.interceptors) {
+      if (!i.onRtcpIn) continue;
+      try {
+        i.onRtcpIn(datagram, arrivalUs);
+      } catch (err) {
+        if (this.featureErrors.count++ === 0) this.featureErrors.first = `${i.name}: ${(err as Error).message}`;
+      }
+    }
+  }
+
+  finish(): void {
+    for (const i of this.interceptors) i.finish?.();
+  }
+
+  /** Each feature's report, by name. */
+  reports(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const i of this.interceptors) if (i.report) out[i.name] = i.report();
+    return out;
+  }
+}

@@ -1,0 +1,16 @@
+import { bindDgramPort, connectDgramPort } from './dgram-port.js';
+import type { Endpoint } from './endpoint.js';
+import type { FramePort, OnDatagram, UdpPort } from './port.js';
+
+/**
+ * A socket connected to `to` that sends frames and reads what comes back: sendmmsg/recvmmsg on the native addon
+ * when it is built (and FRAMEWIRE_NATIVE is not 0), else node:dgram.
+ */
+export async function connectFramePort(to: Endpoint, onDatagram: OnDatagram): Promise<FramePort> {
+  return connectDgramPort(to, onDatagram);
+}
+
+/** A socket bound to `listen` that reads, and answers whoever sent to it last; native when it can be. */
+export async function bindPort(listen: Endpoint, onDatagram: OnDatagram): Promise<UdpPort> {
+  return bindDgramPort(listen, onDatagram);
+}

@@ -1,0 +1,39 @@
+import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
+import type { Endpoint } from './endpoint.js';
+
+/** How datagrams reach the kernel: node:dgram (one call per datagram) or the native addon (sendmmsg/recvmmsg). */
+export type SendPath = 'dgram' | 'sendmmsg';
+
+/**
+ * Told about each datagram that arrives, with its arrival time (wall-clock µs, taken once per batch). The buffer may
+ * be reused once the call returns: copy what must be kept.
+ */
+export type OnDatagram = (datagram: Buffer, arrivalUs: number) => void;
+
+/**
+ * One UDP socket of a session, on either path. Both ends read and write: a sender's socket is connected to the
+ * receiver and reads what comes back (RTCP); a receiver's is bound and answers whoever sent to it last.
+ */
+export interface UdpPort {
+  /** The local address (the real port when 0 was asked for). */
+  readonly address: Endpoint;
+  readonly path: SendPath;
+  /**
+   * Sends one datagram, to the peer of a connected port or to the latest sender to a bound one; the buffer may be
+   * reused when this returns. False when it did not go (nobody has sent to a bound port yet, or the kernel refused).
+   */
+  send(datagram: Buffer): boolean;
+  /** Sends refused by the kernel and socket errors reported instead of a datagram (an ICMP port unreachable). */
+  readonly errors: number;
+  /** Nothing is delivered after this is called. */
+  close(): Promise<void>;
+}
+
+/** A connected port that also takes whole frames. One frame at a time: await each sendFrame. */
+export interface FramePort extends UdpPort {
+  /**
+   * Sends every packet of a frame; resolves, once the headers and data are no longer needed, to how many packets
+   * the kernel refused (they are lost).
+   */
+  sendFrame(packets: OutgoingPackets): Promise<number>;
+}

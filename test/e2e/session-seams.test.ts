@@ -1,0 +1,226 @@
+import { expect } from 'chai';
+import type { Frame, FrameGeometry } from '../../src/frame.js';
+import { registerPayloadFormat, type OutgoingPackets, type PayloadFormat } from '../../src/rtp/index.js';
+import type { ParsedRtpHeader } from '../../src/rtp/rtp-header.js';
+import type { AssemblyInfo } from '../../src/session/assembler.js';
+import type { ReceiveContext, ReceiveInterceptor, SendContext, SendInterceptor } from '../../src/session/interceptor.js';
+import type { HistoryReader } from '../../src/session/send-history.js';
+import { createPatternSource } from '../../src/sources/pattern.js';
+import type { Source } from '../../src/sources/source.js';
+import { Receiver } from '../../src/transport/receiver.js';
+import { Sender } from '../../src/transport/sender.js';
+import { until } from '../support/until.js';
+
+const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
+const FRAMES = 12;
+
+/**
+ * An RTCP APP packet (RFC 3550 section 6.7) carrying one 32-bit number: what the toy receive feature sends back to
+ * name a packet it saw.
+ *
+ *   0                   1                   2                   3
+ *  |V=2|P| subtype |   PT=APP=204  |             length            |
+ *  |                           SSRC/CSRC                           |
+ *  |                          name (ASCII)                         |
+ *  |                   application-dependent data                  |
+ */
+function appPacket(value: number): Buffer {
+  const b = Buffer.alloc(16);
+  b[0] = 0x80;
+  b[1] = 204;
+  b.writeUInt16BE(3, 2);
+  b.write('TOYS', 8, 'ascii');
+  b.writeUInt32BE(value >>> 0, 12);
+  return b;
+}
+
+function appValue(datagram: Buffer): number | undefined {
+  return datagram.length === 16 && datagram[1] === 204 && datagram.toString('ascii', 8, 12) === 'TOYS'
+    ? datagram.readUInt32BE(12)
+    : undefined;
+}
+
+/**
+ * Sees every packet the sender sends and every RTCP datagram that comes back; when the receiver names a packet,
+ * reads it back from the send history (the frames' buffers have been reused by then).
+ */
+class ToySendFeature implements SendInterceptor {
+  readonly name = 'toy';
+  packetsOut = 0;
+  framesOut = 0;
+  rtcpIn = 0;
+  readonly fromHistory = new Map<number, Buffer | undefined>();
+  private history!: HistoryReader;
+  private context!: SendContext;
+
+  bind(context: SendContext): void {
+    this.context = context;
+    this.history = context.history({ packets: 4096 });
+  }
+
+  onFrameOut(packets: OutgoingPackets, _frame: Frame): void {
+    // Says hello once, as a sender report would: the receiver learns where this sender's RTCP comes from.
+    if (this.framesOut++ === 0) this.context.sendRtcp(appPacket(0xffffffff));
+    this.packetsOut += packets.count;
+  }
+
+  onRtcpIn(datagram: Buffer, _arrivalUs: number): void {
+    this.rtcpIn++;
+    const seq = appValue(datagram);
+    if (seq !== undefined) this.fromHistory.set(seq, Buffer.from(this.history.get(seq, Date.now() * 1000) ?? []));
+  }
+
+  report(): unknown {
+    return { packetsOut: this.packetsOut, rtcpIn: this.rtcpIn };
+  }
+}
+
+/** Sees every packet and frame that comes in, keeps a copy of each frame's first packet, and names it back in RTCP. */
+class ToyReceiveFeature implements ReceiveInterceptor {
+  readonly name = 'toy';
+  packetsIn = 0;
+  framesIn = 0;
+  rtcpIn = 0;
+  rtcpOut = 0;
+  readonly firstPackets = new Map<number, Buffer>();
+  private context!: ReceiveContext;
+  private firstOfFrame = new Map<number, number>();
+
+  bind(context: ReceiveContext): void {
+    this.context = context;
+  }
+
+  onPacketIn(datagram: Buffer, header: ParsedRtpHeader | undefined): void {
+    this.packetsIn++;
+    if (!header) return;
+    const seq = ((datagram.readUInt16BE(header.payloadStart) << 16) | header.sequence) >>> 0;
+    if (!this.firstOfFrame.has(header.timestamp)) {
+      this.firstOfFrame.set(header.timestamp, seq);
+      this.firstPackets.set(seq, Buffer.from(datagram));
+    }
+  }
+
+  onFrameIn(_frame: Frame, info: AssemblyInfo): void {
+    this.framesIn++;
+    const seq = this.firstOfFrame.get(info.rtpTimestamp!);
+    if (seq !== undefined) this.context.sendRtcp(appPacket(seq));
+  }
+
+  onRtcpIn(datagram: Buffer): void {
+    if (appValue(datagram) === 0xffffffff) this.rtcpIn++;
+  }
+
+  onRtcpOut(_datagram: Buffer): void {
+    this.rtcpOut++;
+  }
+}
+
+/**
+ * `count` frames of a source, then it holds the sender (sockets open, reading RTCP) until `release` is called: the
+ * test decides when the stream is over, once every answer has come back.
+ */
+function heldSource(inner: Source, count: number): Source & { release: () => void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  return {
+    geometry: inner.geometry,
+    description: inner.description,
+    close: () => inner.close(),
+    release,
+    async *[Symbol.asyncIterator]() {
+      let n = 0;
+      for await (const frame of inner) {
+        yield frame;
+        if (++n === count) break;
+      }
+      await released;
+    },
+  };
+}
+
+describe('e2e: session seams over real sockets', function () {
+  this.timeout(30_000);
+
+  for (const rtcpMux of [false, true]) {
+    it(`features on both sides see every packet, RTCP flows both ways${rtcpMux ? ' muxed on the RTP port' : ' on RTP port + 1'}, and the send history outlives the frame buffers`, async () => {
+      const receiveToy = new ToyReceiveFeature();
+      const receiver = await Receiver.open({
+        listen: { host: '127.0.0.1', port: 0 }, geometry: g, wire: 'rtp', frames: FRAMES, timeoutSec: 10, rtcpMux,
+        features: [receiveToy],
+      });
+      if (!rtcpMux) expect(receiver.rtcpAddress?.port).to.equal(receiver.address.port + 1);
+      const sendToy = new ToySendFeature();
+      // The pattern source reuses a small pool of frame buffers: packets named later are no longer in them.
+      const source = heldSource(await createPatternSource('ball', g), FRAMES);
+      const sender = await Sender.open(source, {
+        to: receiver.address, wire: 'rtp', mtu: 1400, fps: 100, rtcpMux, features: [sendToy],
+      });
+      const sent = sender.run();
+      const report = await receiver.done;
+      await until(() => sendToy.rtcpIn >= FRAMES, () => `${FRAMES} RTCP datagrams at the sender, got ${sendToy.rtcpIn}`);
+      source.release();
+      const stats = await sent;
+      await source.close();
+
+      expect(report.framesComplete).to.equal(FRAMES);
+      expect(receiveToy.packetsIn).to.equal(report.packetsReceived);
+      expect(sendToy.packetsOut).to.equal(stats.packetsSent);
+      expect(receiveToy.packetsIn).to.equal(sendToy.packetsOut);
+      expect(receiveToy.framesIn).to.equal(FRAMES);
+      expect(receiveToy.rtcpOut).to.equal(FRAMES);
+      expect(receiveToy.rtcpIn).to.equal(1);
+      expect(sendToy.rtcpIn).to.equal(FRAMES);
+      expect(stats.rtcpReceived).to.equal(FRAMES);
+      expect(stats.features).to.deep.equal({ toy: { packetsOut: stats.packetsSent, rtcpIn: FRAMES } });
+      expect(sendToy.fromHistory.size).to.equal(FRAMES);
+      for (const [seq, bytes] of sendToy.fromHistory) {
+        expect(bytes?.equals(receiveToy.firstPackets.get(seq)!), `packet ${seq} from the history`).to.equal(true);
+      }
+    });
+  }
+
+  it('carries frames in a payload format registered from outside, from Sender to Receiver', async () => {
+    // Two packets a frame: the top half, then the bottom half, each after a 1-byte half number.
+    const half = (g.width * g.height * 3) / 2;
+    const halves: PayloadFormat = {
+      name: 'toy-halves',
+      summary: 'a frame in two halves (a test format)',
+      framing: 'rtp',
+      clockRate: 90_000,
+      defaultPayloadType: 100,
+      minPayload: () => ({ bytes: 1 + half, carries: 'half a frame' }),
+      createPayloader() {
+        const layout = {
+          packets: 2, headers: Buffer.from([0, 1]), headerOffsets: Uint32Array.of(0, 1, 2), dataOffsets: Uint32Array.of(0, half, 2 * half),
+        };
+        return { layout: () => layout, data: (frame: Frame) => frame.data };
+      },
+      createDepayloader() {
+        return {
+          unitBytes: half,
+          locate(datagram, start, end, runs) {
+            if (end - start !== 1 + half || datagram[start]! > 1) return false;
+            runs.count = 0;
+            return runs.add(datagram[start]! * half, start + 1, half);
+          },
+        };
+      },
+    };
+    const unregister = registerPayloadFormat(halves);
+    try {
+      const receiver = await Receiver.open({
+        listen: { host: '127.0.0.1', port: 0 }, geometry: g, wire: 'toy-halves', frames: 5, timeoutSec: 10,
+      });
+      const source = await createPatternSource('smpte', g);
+      const sender = await Sender.open(source, { to: receiver.address, wire: 'toy-halves', mtu: 65_000, fps: 100, frames: 5 });
+      const stats = await sender.run();
+      const report = await receiver.done;
+      await source.close();
+      expect(stats.packetsSent).to.equal(10);
+      // Complete, and intact: the stamp's CRC over the pixels held, so every byte landed where it belongs.
+      expect(report).to.include({ framesComplete: 5, framesCorrupt: 0, packetsMalformed: 0, packetsLost: 0 });
+    } finally {
+      unregister();
+    }
+  });
+});

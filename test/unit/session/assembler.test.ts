@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import type { FrameGeometry } from '../../../src/frame.js';
+import { FrameAssembler, MAX_FRAMES_IN_FLIGHT } from '../../../src/session/assembler.js';
+import { collector, makeFrame, packetsOf, rtpReader, rtpWriter } from '../rtp/helpers.js';
+
+const g: FrameGeometry = { width: 161, height: 7, format: 'rgb24' };
+
+/** Frames of the same stream as datagrams: frame i at capture time i * 40 ms. */
+function stream(count: number): Buffer[][] {
+  const w = rtpWriter(g, { mtu: 576, ssrc: 3, initialSequence: 0, initialTimestamp: 0 });
+  return Array.from({ length: count }, (_, i) => packetsOf(w, makeFrame(g, i, i * 40_000)));
+}
+
+describe('FrameAssembler deadlines', () => {
+  it('gives an incomplete frame up when its deadline passes, not before, and counts its straggler as late', () => {
+    const c = collector();
+    const d = rtpReader(g, c.onFrame, { latencyUs: 20_000 });
+    const [a, b] = stream(2);
+    for (const p of a!.slice(1)) d.push(p, 0);
+    d.push(b![0]!, 1_000); // frame b starts: a has until 21 ms
+    d.assembler.expire(20_999);
+    expect(c.received).to.have.length(0);
+    expect(d.assembler.nextDeadlineUs).to.equal(21_000);
+    d.assembler.expire(21_000);
+    expect(c.received.map((r) => r.info.complete)).to.deep.equal([false]);
+    expect(c.received[0]!.info.bytesMissing).to.be.greaterThan(0);
+    expect(d.assembler.nextDeadlineUs).to.equal(Infinity);
+    d.push(a![0]!, 21_001);
+    expect(d.stats).to.include({ packetsLate: 1, framesIncomplete: 1 });
+  });
+
+  it('lets a packet that arrives within the deadline complete its frame, which is then not late', () => {
+    const c = collector();
+    const d = rtpReader(g, c.onFrame, { latencyUs: 20_000 });
+    const [a, b] = stream(2);
+    for (const p of a!.slice(1)) d.push(p, 0);
+    for (const p of b!) d.push(p, 1_000);
+    expect(c.received.map((r) => r.info.complete)).to.deep.equal([true]);
+    d.push(a![0]!, 20_999); // a retransmission, say, in time
+    expect(c.received.map((r) => r.info.complete)).to.deep.equal([true, true]);
+    expect(c.received[1]!.frame.data.equals(makeFrame(g, 0).data)).to.equal(true);
+    expect(d.stats).to.include({ packetsLate: 0, framesComplete: 2, framesIncomplete: 0, packetsLost: 0 });
+  });
+
+  it('checks deadlines as packets arrive, so a busy stream needs no timer', () => {
+    const c = collector();
+    const d = rtpReader(g, c.onFrame, { latencyUs: 5_000 });
+    const frames = stream(4);
+    frames.forEach((packets, i) => {
+      for (const p of packets.slice(i === 0 ? 1 : 0)) d.push(p, i * 40_000);
+    });
+    // Frame 0 (one packet short) was given up by the first packet to arrive after 45 ms, before frame 2 began.
+    expect(c.received.map((r) => [r.info.rtpTimestamp, r.info.complete])).to.deep.equal([
+      [3600, true], [0, false], [7200, true], [10800, true],
+    ]);
+  });
+
+  it('puts a frame that starts after a newer one (reordered) on the clock at once', () => {
+    const c = collector();
+    const d = rtpReader(g, c.onFrame, { latencyUs: 10_000 });
+    const [a, b] = stream(2);
+    d.push(b![0]!, 0);
+    d.push(a![0]!, 1_000); // older frame's first packet, after the newer frame started
+    expect(d.assembler.nextDeadlineUs).to.equal(11_000);
+  });
+
+  it('grows its pool rather than give up a frame still within its deadline, up to a bound', () => {
+    const c = collector();
+    const d = rtpReader(g, c.onFrame, { latencyUs: 1_000_000 });
+    const frames = stream(MAX_FRAMES_IN_FLIGHT + 2);
+    // Every frame one packet short, all within a second: none may be given up until the pool is at its bound.
+    frames.forEach((packets, i) => { for (const p of packets.slice(1)) d.push(p, i * 1_000); });
+    expect(d.assembler.poolSize).to.equal(MAX_FRAMES_IN_FLIGHT);
+    expect(c.received).to.have.length(2);
+    d.flush();
+    expect(c.received).to.have.length(MAX_FRAMES_IN_FLIGHT + 2);
+    expect(c.received.every((r) => !r.info.complete)).to.equal(true);
+  });
+
+  it('keeps a fixed pool when framesInFlight is given, evicting the oldest as before', () => {
+    const c = collector();
+    const d = rtpReader(g, c.onFrame, { framesInFlight: 2, latencyUs: 1_000_000 });
+    const frames = stream(3);
+    frames.forEach((packets, i) => { for (const p of packets.slice(1)) d.push(p, i * 1_000); });
+    expect(d.assembler.poolSize).to.equal(2);
+    expect(c.received.map((r) => r.info.rtpTimestamp)).to.deep.equal([0]);
+  });
+
+  it('refuses a unit size that does not divide the frame (a format bug)', () => {
+    expect(() => new FrameAssembler(g, 4, () => {})).to.throw(/does not divide/);
+  });
+});
