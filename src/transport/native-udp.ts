@@ -6,7 +6,7 @@ import type { Packetizer } from '../rtp/payload-format.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 import { SOCKET_BUFFER_BYTES, type DatagramInput, type FrameLink, type OnDatagram } from './udp.js';
 
-/** The addon built from native/ by scripts/build-native.mjs (see native/udp_send.c for the contract). */
+/** The addon built from native/ by scripts/build-native.mjs (the contract of each function is at its C definition). */
 interface NativeUdpAddon {
   connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number, receiveBufferBytes?: number): number;
   close(fd: number): void;
