@@ -22,7 +22,7 @@
 
 // Thrown with code set to the errno name (EADDRINUSE, ...), as Node's own socket errors are. Returns NULL.
 napi_value fw_throw_errno(napi_env env, const char *what, int err);
-// A JS number, or NULL when N-API could not make one.
+// A JS number, or NULL with an error thrown when N-API could not make one.
 napi_value fw_make_int(napi_env env, int64_t value);
 
 // sockets.c

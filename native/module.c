@@ -24,7 +24,10 @@ napi_value fw_throw_errno(napi_env env, const char *what, int err) {
 
 napi_value fw_make_int(napi_env env, int64_t value) {
   napi_value out;
-  if (napi_create_int64(env, value, &out) != napi_ok) return NULL;
+  if (napi_create_int64(env, value, &out) != napi_ok) {
+    napi_throw_error(env, NULL, "framewire_native: napi_create_int64 failed");
+    return NULL;
+  }
   return out;
 }
 

@@ -1,4 +1,13 @@
 // Socket setup: open a non-blocking UDP socket bound or connected to an address, ask its local port, close it.
+//
+// Who closes an fd, exactly once:
+//
+//   bind / connect ──fd──▶ JS ──┬── close(fd)                        closes it
+//   (on failure: closed here,   └── recvStart(fd, ...) ──▶ receiver  owns it from the call on, whether it returns a
+//    nothing returned)                                                handle or throws; recvStop(handle) closes it
+//
+// So JS closes an fd only when it never handed it to recvStart. A second close of a number is never harmless: once
+// the number has been reused, it closes somebody else's socket (close() throws EBADF when it catches one early).
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,7 +20,8 @@
 // A non-blocking UDP socket for (address, port, ipv6, bufferBytes, otherBufferBytes?) = argv[0..4], bound or
 // connected to it. bufferBytes sizes SO_RCVBUF when bound, SO_SNDBUF when connected; otherBufferBytes, when given,
 // sizes the other one too (for sockets that both send and receive). The kernel caps them at net.core.[wr]mem_max,
-// and a smaller buffer still works (sends see EAGAIN sooner, receives drop sooner).
+// and a smaller buffer still works (sends see EAGAIN sooner, receives drop sooner). Returns the fd, which is then the
+// caller's; when it throws, no fd is left open.
 static napi_value open_socket(napi_env env, napi_callback_info info, bool bind_it) {
   size_t argc = 5;
   napi_value argv[5];
@@ -59,17 +69,19 @@ static napi_value open_socket(napi_env env, napi_callback_info info, bool bind_i
     close(fd);
     return fw_throw_errno(env, bind_it ? "bind" : "connect", err);
   }
-  return fw_make_int(env, fd);
+  napi_value result = fw_make_int(env, fd);
+  if (!result) close(fd); // JS will never learn the number, so nobody else could close it
+  return result;
 }
 
 // connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number, receiveBufferBytes?: number):
-//   number (the fd)
+//   number (the fd, the caller's to close or to hand to recvStart)
 napi_value js_connect(napi_env env, napi_callback_info info) {
   return open_socket(env, info, false);
 }
 
 // bind(address: string, port: number, ipv6: boolean, receiveBufferBytes: number, sendBufferBytes?: number):
-//   number (the fd)
+//   number (the fd, the caller's to close or to hand to recvStart)
 napi_value js_bind(napi_env env, napi_callback_info info) {
   return open_socket(env, info, true);
 }
@@ -90,12 +102,15 @@ napi_value js_local_port(napi_env env, napi_callback_info info) {
 }
 
 // close(fd: number): void
+// Closes an fd from bind or connect that was never handed to recvStart (recvStop closes those); a negative fd is
+// ignored. Throws EBADF when fd is not open: it was closed already, and had its number been reused in between, this
+// call would have closed some other socket. Any other error still leaves the fd closed (Linux releases it first).
 napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   int32_t fd;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   CHECK(napi_get_value_int32(env, argv[0], &fd));
-  if (fd >= 0) close(fd);
+  if (fd >= 0 && close(fd) != 0 && errno == EBADF) return fw_throw_errno(env, "close", EBADF);
   return NULL;
 }

@@ -138,6 +138,16 @@ export class NativeFrameLink implements FrameLink {
   }
 }
 
+/** The fd's local port; when that fails, the fd is closed (it is ours until recvStart takes it) and the error thrown. */
+function localPortOrClose(addon: NativeUdpAddon, fd: number): number {
+  try {
+    return addon.localPort(fd);
+  } catch (err) {
+    addon.close(fd);
+    throw err;
+  }
+}
+
 /** Every datagram fits a slot: 65,535 bytes covers the largest UDP payload over IPv4 and IPv6 (no jumbograms). */
 const SLOT_BYTES = 65536;
 /** Datagrams per recvmmsg call: enough to amortize the syscall and the call into JS, while the slab stays 4 MB. */
@@ -162,13 +172,9 @@ export class NativeDatagramInput implements DatagramInput {
     host: string,
     private readonly onDatagram: OnDatagram,
   ) {
-    try {
-      this.address = { host, port: addon.localPort(fd) };
-      this.handle = addon.recvStart(fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch);
-    } catch (err) {
-      addon.close(fd); // recvStart owns the fd only once it succeeds
-      throw err;
-    }
+    this.address = { host, port: localPortOrClose(addon, fd) };
+    // recvStart owns the fd from the call on: when it throws it has closed the fd already.
+    this.handle = addon.recvStart(fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch);
   }
 
   close(): Promise<void> {
@@ -244,13 +250,9 @@ export class NativeRelaySocket {
     this.slab = Buffer.allocUnsafeSlow(SLOT_BYTES * slots);
     this.lengths = new Int32Array(slots);
     this.names = rememberSenders ? Buffer.alloc(NAME_BYTES * slots) : undefined;
-    try {
-      this.address = { host, port: addon.localPort(fd) };
-      this.handle = addon.recvStart(fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names);
-    } catch (err) {
-      addon.close(fd); // recvStart owns the fd only once it succeeds
-      throw err;
-    }
+    this.address = { host, port: localPortOrClose(addon, fd) };
+    // recvStart owns the fd from the call on: when it throws it has closed the fd already.
+    this.handle = addon.recvStart(fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names);
   }
 
   /** Copies `datagram` into the send queue (a view may be reused right after). */
