@@ -1,6 +1,6 @@
 // What the addon's files share: the N-API helpers, the batch cap and the JS-visible functions each file defines
 // (module.c puts them on the exports). One file per concern: sockets.c (open, bind, connect, localPort, close),
-// batch_send.c (sendPackets, sendDatagrams with UDP GSO, sendTo), batch_receive.c (recvStart/recvStop and the
+// batch_send.c (sendPackets, sendDatagrams with UDP GSO, sendTo, send), batch_receive.c (recvStart/recvStop and the
 // readable loop that calls recvmmsg).
 #ifndef FRAMEWIRE_ADDON_H
 #define FRAMEWIRE_ADDON_H
@@ -34,6 +34,7 @@ napi_value js_close(napi_env env, napi_callback_info info);
 // batch_send.c
 napi_value js_send_packets(napi_env env, napi_callback_info info);
 napi_value js_send_to(napi_env env, napi_callback_info info);
+napi_value js_send(napi_env env, napi_callback_info info);
 napi_value js_send_datagrams(napi_env env, napi_callback_info info);
 
 // batch_receive.c

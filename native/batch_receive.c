@@ -159,7 +159,7 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
 // Ownership: once fd is read as a number, the receiver owns it, whether recvStart returns a handle or throws:
 // recvStop(handle) closes it, and every throw after that point has closed it already, exactly once. The caller must
 // not close it again. The one exception is an fd this loop already polls (EEXIST: another receiver, or a Node
-// handle, reads it): that fd stays with its reader, untouched. The fd may still be used to send from (sendTo,
+// handle, reads it): that fd stays with its reader, untouched. The fd may still be used to send from (sendTo, send,
 // sendDatagrams) until recvStop.
 #define TRY(call)                                                                        \
   do {                                                                                   \

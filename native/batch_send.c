@@ -1,5 +1,6 @@
 // Batch send: a whole frame leaves in a few sendmmsg calls instead of one syscall (and one libuv request) per
-// datagram, which is where node:dgram spends most of a sender's time.
+// datagram, which is where node:dgram spends most of a sender's time. Single datagrams (feedback, replies) leave
+// with sendTo or send.
 //
 // A packet is two iovecs, [header, payload], both slices of buffers JS owns; sendmmsg copies them into the kernel
 // before returning, so nothing here outlives a call. The socket is our own, non-blocking and connected: nobody
@@ -128,6 +129,26 @@ napi_value js_send_to(napi_env env, napi_callback_info info) {
   ssize_t sent;
   do {
     sent = sendto(fd, data, data_len, MSG_DONTWAIT, (struct sockaddr *)name, at_len);
+  } while (sent < 0 && errno == EINTR);
+  return fw_make_int(env, sent < 0 ? errno : 0);
+}
+
+// send(fd: number, data: Buffer): number
+// Sends data as one datagram on a connected socket, to its peer (RTCP, a retransmission: one datagram now, not a
+// batch). Returns 0, or the errno of a refused or dropped send (the datagram is lost): ECONNREFUSED after a
+// port-unreachable, EAGAIN with the send buffer full, EDESTADDRREQ on a socket that is not connected.
+napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint8_t *data;
+  size_t data_len;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_buffer_info(env, argv[1], (void **)&data, &data_len));
+  ssize_t sent;
+  do {
+    sent = send(fd, data, data_len, MSG_DONTWAIT);
   } while (sent < 0 && errno == EINTR);
   return fw_make_int(env, sent < 0 ? errno : 0);
 }

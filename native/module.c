@@ -41,6 +41,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"recvStart", NULL, js_recv_start, NULL, NULL, NULL, napi_default, NULL},
       {"recvStop", NULL, js_recv_stop, NULL, NULL, NULL, napi_default, NULL},
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},
+      {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"sendDatagrams", NULL, js_send_datagrams, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));

@@ -6,9 +6,15 @@ import type { Packetizer } from '../rtp/payload-format.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 import { SOCKET_BUFFER_BYTES, type DatagramInput, type FrameLink, type OnDatagram } from './udp.js';
 
-/** The addon built from native/ by scripts/build-native.mjs (the contract of each function is at its C definition). */
+/**
+ * The addon built from native/ by scripts/build-native.mjs (the contract of each function is at its C definition).
+ * An fd from bind or connect is the caller's until it is handed to recvStart, which owns it from that call on, whether
+ * it returns or throws (except EEXIST: the fd already has a reader, and stays with it); recvStop closes it. So close
+ * is only for an fd that never went to recvStart. The classes below keep to this.
+ */
 interface NativeUdpAddon {
   connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number, receiveBufferBytes?: number): number;
+  /** Throws EBADF for an fd that is not open (a double close). */
   close(fd: number): void;
   sendPackets(
     fd: number,
@@ -30,7 +36,10 @@ interface NativeUdpAddon {
     names?: Buffer,
   ): object;
   recvStop(handle: object): void;
+  /** One datagram to the sockaddr in `name`: 0, or the errno of a refused send. */
   sendTo(fd: number, data: Buffer, name: Buffer): number;
+  /** One datagram to a connected socket's peer: 0, or the errno of a refused send. */
+  send(fd: number, data: Buffer): number;
   sendDatagrams(fd: number, data: Buffer, offsets: Uint32Array, from: number, segment: boolean, result: Int32Array): number;
 }
 
