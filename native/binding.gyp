@@ -2,9 +2,9 @@
   "targets": [
     {
       "target_name": "framewire_native",
-      "sources": ["udp.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"],
-      "defines": ["NAPI_VERSION=8"]
+      "sources": ["module.c", "sockets.c", "batch_send.c", "batch_receive.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11", "-fvisibility=hidden"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
     }
   ]
 }

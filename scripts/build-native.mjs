@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds framewire's sendmmsg addon (native/) with node-gyp, offline, against the local Node headers.
+// Builds framewire's sendmmsg addon (native/) with node-gyp, offline, against the local Node headers. The C files it
+// compiles are the `sources` of native/binding.gyp (one file per concern; see native/addon.h).
 //
 // It never fails the install: without a C compiler (or off Linux, where there is no sendmmsg) framewire uses
 // node:dgram, which works everywhere and is only slower. Pass --strict to exit 1 when the addon cannot be built.
@@ -53,6 +54,9 @@ if (build.status !== 0) {
   process.stderr.write((build.stderr ?? '').split('\n').slice(-20).join('\n'));
   giveUp(`node-gyp failed (exit ${build.status})`);
 }
+/** A warning in our C is usually a bug in waiting (a wrong type through N-API, a missed return): show it. */
+const warnings = (build.stderr ?? '').split('\n').filter((line) => /\bwarning:/.test(line));
+for (const line of warnings) say(line);
 /** Loading in a child keeps a broken binary from taking this script down. */
 const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(binary)})`], { encoding: 'utf8' });
 if (probe.status !== 0) giveUp(`the built ${binary} does not load: ${probe.stderr.trim()}`);

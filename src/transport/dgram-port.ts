@@ -12,7 +12,8 @@ import { bindSocket, closeSocket, connectSocket } from './udp.js';
 class DgramPort implements UdpPort {
   readonly address: Endpoint;
   readonly path = 'dgram' as const;
-  errors = 0;
+  sendErrors = 0;
+  receiveErrors = 0;
   /** Where a bound port answers: whoever sent to it last. */
   private peer: { address: string; port: number } | undefined;
 
@@ -23,7 +24,8 @@ class DgramPort implements UdpPort {
   ) {
     const { address, port } = socket.address();
     this.address = { host: address, port };
-    socket.on('error', () => void this.errors++);
+    // An ICMP port unreachable surfaces as 'error' (recvmsg ECONNREFUSED) when the loop polls before the next send.
+    socket.on('error', () => void this.receiveErrors++);
     socket.on('message', (msg, rinfo) => {
       if (!connected && (this.peer?.port !== rinfo.port || this.peer.address !== rinfo.address)) {
         this.peer = { address: rinfo.address, port: rinfo.port };
@@ -48,7 +50,7 @@ class DgramPort implements UdpPort {
 
   // Without a callback dgram drops a failed send silently (ECONNREFUSED after an ICMP port-unreachable, ...).
   protected readonly onSent = (err: Error | null): void => {
-    if (err) this.errors++;
+    if (err) this.sendErrors++;
   };
 }
 
@@ -75,10 +77,7 @@ class DgramFramePort extends DgramPort implements FramePort {
   }
 
   private readonly onPacketSent = (err: Error | null): void => {
-    if (err) {
-      this.refused++;
-      this.errors++;
-    }
+    if (err) this.refused++;
     if (--this.outstanding === 0) this.frameSent?.(this.refused);
   };
 }

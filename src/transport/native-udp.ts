@@ -1,17 +1,21 @@
 import { createRequire } from 'node:module';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { nowUs } from '../frame.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
-import type { SendPath } from './port.js';
+import type { FramePort, OnDatagram, UdpPort } from './port.js';
 import { SOCKET_BUFFER_BYTES } from './udp.js';
 
-/** Told about each datagram; the buffer is reused once the call returns. */
-type OnDatagram = (datagram: Buffer) => void;
-
-/** The addon built from native/ by scripts/build-native.mjs (see native/udp_send.c for the contract). */
+/**
+ * The addon built from native/ by scripts/build-native.mjs (the contract of each function is at its C definition).
+ * An fd from bind or connect is the caller's until it is handed to recvStart, which owns it from that call on, whether
+ * it returns or throws (except EEXIST: the fd already has a reader, and stays with it); recvStop closes it. So close
+ * is only for an fd that never went to recvStart. NativeUdpSocket keeps to this, so nothing else needs to.
+ */
 interface NativeUdpAddon {
   connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number, receiveBufferBytes?: number): number;
+  /** Throws EBADF for an fd that is not open (a double close). */
   close(fd: number): void;
   sendPackets(
     fd: number,
@@ -33,7 +37,10 @@ interface NativeUdpAddon {
     names?: Buffer,
   ): object;
   recvStop(handle: object): void;
+  /** One datagram to the sockaddr in `name`: 0, or the errno of a refused send. */
   sendTo(fd: number, data: Buffer, name: Buffer): number;
+  /** One datagram to a connected socket's peer: 0, or the errno of a refused send. */
+  send(fd: number, data: Buffer): number;
   sendDatagrams(fd: number, data: Buffer, offsets: Uint32Array, from: number, segment: boolean, result: Int32Array): number;
 }
 
@@ -84,40 +91,191 @@ function socketArgs(e: Endpoint): [string, number, boolean] {
   return [host, e.port, isIpv6(host)];
 }
 
-/** The sendmmsg link to `to`, or undefined when the addon is not to be used. */
-export function connectNativeLink(to: Endpoint, path = NATIVE_ADDON_PATH): NativeFrameLink | undefined {
-  const addon = usableAddon(path);
-  return addon && new NativeFrameLink(addon, addon.connect(...socketArgs(to), SOCKET_BUFFER_BYTES));
+/** The unspecified address of the family: the local host of a connected socket (the kernel picks the source). */
+function anyHost(ipv6: boolean): string {
+  return ipv6 ? '::' : '0.0.0.0';
 }
 
-/** A recvmmsg socket bound to `listen`, or undefined when the addon is not to be used. */
-export function bindNativeInput(
-  listen: Endpoint,
-  onDatagram: OnDatagram,
-  path = NATIVE_ADDON_PATH,
-): NativeDatagramInput | undefined {
+/** A socket connected to `to` for sending frames (not yet reading), or undefined when the addon is not to be used. */
+export function connectNativeLink(to: Endpoint, path = NATIVE_ADDON_PATH): NativeFrameLink | undefined {
   const addon = usableAddon(path);
   if (!addon) return undefined;
-  const [host, port, ipv6] = socketArgs(listen);
-  return new NativeDatagramInput(addon, addon.bind(host, port, ipv6, SOCKET_BUFFER_BYTES), host, onDatagram);
+  const [host, port, ipv6] = socketArgs(to);
+  return new NativeFrameLink(addon, addon.connect(host, port, ipv6, SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES), anyHost(ipv6));
 }
 
 /**
- * Sends each frame in a few sendmmsg calls on a socket of its own. The kernel copies during the call, so the frame
- * and headers are free again as soon as it returns, unless the send buffer filled: then the rest goes after the
- * event loop has had a turn.
+ * A socket bound to `listen` that reads in recvmmsg batches and answers its latest sender, or undefined when the
+ * addon is not to be used.
  */
-export class NativeFrameLink {
-  readonly path: SendPath = 'sendmmsg';
-  /** [packets refused, errno that stopped the call early], written by the addon. */
-  private readonly result = new Int32Array(2);
-  private fd: number;
+export function bindNativeInput(listen: Endpoint, onDatagram: OnDatagram, path = NATIVE_ADDON_PATH): NativeDatagramInput | undefined {
+  const addon = usableAddon(path);
+  if (!addon) return undefined;
+  const [host, port, ipv6] = socketArgs(listen);
+  return new NativeDatagramInput(addon, addon.bind(host, port, ipv6, SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES), host, onDatagram);
+}
 
+/** Every datagram fits a slot: 65,535 bytes covers the largest UDP payload over IPv4 and IPv6 (no jumbograms). */
+const SLOT_BYTES = 65536;
+/** Datagrams per recvmmsg call: enough to amortize the syscall and the call into JS, while the slab stays 4 MB. */
+const SLOTS = 64;
+/** Room for a struct sockaddr_in6, the largest address recvStart reports. */
+const NAME_BYTES = 28;
+
+/** How a socket receives (see NativeUdpSocket.receive). */
+export interface ReceiveOptions {
+  /** Datagrams per recvmmsg batch, 1 to 1024; each slot takes 64 KB of slab. */
+  slots: number;
+  /** Keep the address of the latest sender, so `reply` can answer it. */
+  rememberSenders?: boolean;
+}
+
+/**
+ * A UDP socket on the addon, bound or connected, and the one owner of its fd: `close()` closes it exactly once, and
+ * a constructor or `receive()` that throws has closed it already. It sends one datagram at a time (`send` to a
+ * connected socket's peer, `reply` to whoever sent last) and, once `receive()` is called, reads in recvmmsg batches,
+ * driven by libuv readiness on the main thread: one call into JS per batch of datagrams instead of one 'message'
+ * event (and one Buffer) each. A datagram is a view of the slab, valid only during onDatagram, which is how the
+ * depacketizers use it (they copy what they keep).
+ *
+ * The subclasses add what differs: NativeFrameLink sends whole frames in sendmmsg calls, NativeDatagramInput is a
+ * receiver's bound socket, NativeRelaySocket queues datagrams and flushes them as UDP GSO messages.
+ */
+export class NativeUdpSocket {
+  /** The host it was opened with (the unspecified address for a connected socket) and the port the kernel gave it. */
+  readonly address: Endpoint;
+  /**
+   * Errors the socket reported instead of a datagram: an ICMP port-unreachable for what it sent to a peer that was
+   * not listening. Reading goes on, so datagrams flow again once the peer is back.
+   */
+  receiveErrors = 0;
+  /** Datagrams lost on the way out: refused by the kernel (or, in a relay socket, by its full queue). */
+  sendErrors = 0;
+  /** The fd while open, -1 once closed. */
+  protected fd: number;
+  /** recvStart's handle while receiving: the fd is then recvStop's to close. */
+  private handle: object | undefined;
+  private onDatagram: OnDatagram | undefined;
+  private slab: Buffer | undefined;
+  private lengths: Int32Array | undefined;
+  /** One sender address slot per datagram slot, when senders are remembered. */
+  private names: Buffer | undefined;
+  private lastSender: Buffer | undefined;
+  private heardFrom = false;
+
+  /** Takes `fd` (from the addon's bind or connect): from here this object closes it, also when this throws. */
   constructor(
-    private readonly addon: NativeUdpAddon,
+    protected readonly addon: NativeUdpAddon,
     fd: number,
+    host: string,
   ) {
     this.fd = fd;
+    try {
+      this.address = { host, port: addon.localPort(fd) };
+    } catch (err) {
+      this.closeFd();
+      throw err;
+    }
+  }
+
+  /**
+   * Starts handing every datagram that arrives to `onDatagram`, in batches of up to `slots`. Once per socket. When it
+   * throws the socket is closed (recvStart has taken the fd, and closes it when it fails).
+   */
+  receive(onDatagram: OnDatagram, { slots, rememberSenders = false }: ReceiveOptions): void {
+    if (this.fd < 0) throw new Error('receive: the socket is closed');
+    if (this.handle) throw new Error('receive: the socket is receiving already');
+    try {
+      this.slab = Buffer.allocUnsafeSlow(SLOT_BYTES * slots);
+      this.lengths = new Int32Array(slots);
+      if (rememberSenders) {
+        this.names = Buffer.alloc(NAME_BYTES * slots);
+        this.lastSender = Buffer.alloc(NAME_BYTES);
+      }
+    } catch (err) {
+      this.closeFd();
+      throw err;
+    }
+    this.onDatagram = onDatagram;
+    try {
+      this.handle = this.addon.recvStart(this.fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names);
+    } catch (err) {
+      this.fd = -1; // recvStart owned the fd from the call on, and has closed it
+      throw err;
+    }
+  }
+
+  /**
+   * Sends `datagram` to a connected socket's peer now (the kernel copies it). True when it left; false when the
+   * socket is closed or the kernel refused it (counted in sendErrors: a peer that is not listening, a full buffer).
+   */
+  send(datagram: Buffer): boolean {
+    if (this.fd < 0) return false;
+    if (this.addon.send(this.fd, datagram) === 0) return true;
+    this.sendErrors++;
+    return false;
+  }
+
+  /**
+   * Sends `datagram` to whoever sent the latest datagram here (receiving with rememberSenders); false when nobody has
+   * sent anything yet. A refused send is counted in sendErrors.
+   */
+  reply(datagram: Buffer): boolean {
+    if (!this.heardFrom) return false;
+    if (this.fd >= 0 && this.addon.sendTo(this.fd, datagram, this.lastSender!) !== 0) this.sendErrors++;
+    return true;
+  }
+
+  /** Stops receiving and closes the socket; no datagram is delivered after this. Once is enough; again is harmless. */
+  close(): Promise<void> {
+    this.closeFd();
+    return Promise.resolve();
+  }
+
+  /** The fd's one close: by recvStop when receiving, else by close. */
+  private closeFd(): void {
+    const { fd, handle } = this;
+    this.fd = -1;
+    this.handle = undefined;
+    if (handle) this.addon.recvStop(handle);
+    else if (fd >= 0) this.addon.close(fd);
+  }
+
+  /** count datagrams are in the slab; a negative count is -errno of an error taken off the socket (counted). */
+  private readonly onBatch = (count: number): void => {
+    if (count < 0) {
+      this.receiveErrors++;
+      return;
+    }
+    const { slab, lengths, names } = this;
+    if (names && count > 0) {
+      names.copy(this.lastSender!, 0, (count - 1) * NAME_BYTES, count * NAME_BYTES);
+      this.heardFrom = true;
+    }
+    const arrivalUs = nowUs();
+    for (let i = 0; i < count && this.handle; i++) {
+      const start = i * SLOT_BYTES;
+      this.onDatagram!(slab!.subarray(start, start + lengths![i]!), arrivalUs);
+    }
+  };
+}
+
+/** Datagrams per batch a sender reads: feedback (RTCP) is a trickle next to what it sends. */
+export const FEEDBACK_SLOTS = 8;
+
+/**
+ * A sender's socket, connected to the receiver: sends each frame in a few sendmmsg calls and, once receiving, reads
+ * what comes back (RTCP). The kernel copies during the call, so the frame and headers are free again as soon as it
+ * returns, unless the send buffer filled: then the rest goes after the event loop has had a turn. Its sendErrors
+ * count only single sends (`send`); sendFrame returns its own.
+ */
+export class NativeFrameLink extends NativeUdpSocket implements FramePort {
+  readonly path = 'sendmmsg' as const;
+  /** [packets refused, errno that stopped the call early], written by the addon. */
+  private readonly result = new Int32Array(2);
+
+  constructor(addon: NativeUdpAddon, fd: number, host = anyHost(false)) {
+    super(addon, fd, host);
   }
 
   async sendFrame(packets: OutgoingPackets): Promise<number> {
@@ -131,68 +289,22 @@ export class NativeFrameLink {
       await yieldToLoop(); // the send buffer is full: let the kernel drain it
     }
   }
+}
 
-  close(): Promise<void> {
-    this.addon.close(this.fd);
-    this.fd = -1;
-    return Promise.resolve();
+/** A receiver's bound socket: reads in recvmmsg batches of up to 64, and its send() answers the latest sender. */
+export class NativeDatagramInput extends NativeUdpSocket implements UdpPort {
+  readonly path = 'sendmmsg' as const;
+
+  constructor(addon: NativeUdpAddon, fd: number, host: string, onDatagram: OnDatagram) {
+    super(addon, fd, host);
+    this.receive(onDatagram, { slots: SLOTS, rememberSenders: true });
+  }
+
+  override send(datagram: Buffer): boolean {
+    return this.reply(datagram);
   }
 }
 
-/** Every datagram fits a slot: 65,535 bytes covers the largest UDP payload over IPv4 and IPv6 (no jumbograms). */
-const SLOT_BYTES = 65536;
-/** Datagrams per recvmmsg call: enough to amortize the syscall and the call into JS, while the slab stays 4 MB. */
-const SLOTS = 64;
-
-/**
- * Receives with recvmmsg, driven by libuv readiness on the main thread: one call into JS per batch of up to 64
- * datagrams instead of one 'message' event (and one Buffer) each. A datagram is a view of the slab, valid only
- * during onDatagram, which is how the depacketizers use it (they copy what they keep).
- */
-export class NativeDatagramInput {
-  readonly address: Endpoint;
-  /** Errors the socket reported instead of a datagram (an ICMP error after sending from it); reading went on. */
-  socketErrors = 0;
-  private readonly slab = Buffer.allocUnsafeSlow(SLOT_BYTES * SLOTS);
-  private readonly lengths = new Int32Array(SLOTS);
-  private handle: object | undefined;
-
-  constructor(
-    private readonly addon: NativeUdpAddon,
-    fd: number,
-    host: string,
-    private readonly onDatagram: OnDatagram,
-  ) {
-    try {
-      this.address = { host, port: addon.localPort(fd) };
-      this.handle = addon.recvStart(fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch);
-    } catch (err) {
-      addon.close(fd); // recvStart owns the fd only once it succeeds
-      throw err;
-    }
-  }
-
-  close(): Promise<void> {
-    if (this.handle) this.addon.recvStop(this.handle);
-    this.handle = undefined;
-    return Promise.resolve();
-  }
-
-  private readonly onBatch = (count: number): void => {
-    if (count < 0) {
-      this.socketErrors++;
-      return;
-    }
-    const { slab, lengths } = this;
-    for (let i = 0; i < count && this.handle; i++) {
-      const start = i * SLOT_BYTES;
-      this.onDatagram(slab.subarray(start, start + lengths[i]!));
-    }
-  };
-}
-
-/** Room for a struct sockaddr_in6, the largest address recvStart reports. */
-const NAME_BYTES = 28;
 /** What one flush may hand to sendmmsg: the addon's batch cap, and room for a full batch of 1400-byte datagrams. */
 const OUT_SLOTS = 1024;
 const OUT_BYTES = 4 * 1024 * 1024;
@@ -206,22 +318,7 @@ const REPLY_SLOTS = 8;
  * all once the event loop reaches its check phase, after the receive batches of this turn, with runs of one size as
  * UDP GSO messages (on loopback the kernel's per-datagram cost, not JS, is what limits a relay).
  */
-export class NativeRelaySocket {
-  readonly address: Endpoint;
-  /** Datagrams the kernel refused or that found the queue full (the kernel had stopped taking them): all lost. */
-  sendErrors = 0;
-  /**
-   * Errors the socket reported instead of a datagram: an ICMP port-unreachable for what it sent to a peer that was
-   * not listening. Reading goes on, so replies flow again once the peer is back.
-   */
-  receiveErrors = 0;
-  private fd: number;
-  private readonly slab: Buffer;
-  private readonly lengths: Int32Array;
-  private readonly names: Buffer | undefined;
-  private readonly lastSender = Buffer.alloc(NAME_BYTES);
-  private heardFrom = false;
-  private handle: object | undefined;
+export class NativeRelaySocket extends NativeUdpSocket {
   private out: Buffer | undefined;
   /** Datagram i of the queue is out[offsets[i], offsets[i + 1]). */
   private readonly offsets = new Uint32Array(OUT_SLOTS + 1);
@@ -234,29 +331,20 @@ export class NativeRelaySocket {
   private readonly result = new Int32Array(3);
 
   constructor(
-    private readonly addon: NativeUdpAddon,
+    addon: NativeUdpAddon,
     fd: number,
     host: string,
     slots: number,
     rememberSenders: boolean,
-    private readonly onDatagram: OnDatagram,
+    onDatagram: OnDatagram,
   ) {
-    this.fd = fd;
-    this.slab = Buffer.allocUnsafeSlow(SLOT_BYTES * slots);
-    this.lengths = new Int32Array(slots);
-    this.names = rememberSenders ? Buffer.alloc(NAME_BYTES * slots) : undefined;
-    try {
-      this.address = { host, port: addon.localPort(fd) };
-      this.handle = addon.recvStart(fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names);
-    } catch (err) {
-      addon.close(fd); // recvStart owns the fd only once it succeeds
-      throw err;
-    }
+    super(addon, fd, host);
+    this.receive(onDatagram, { slots, rememberSenders });
   }
 
   /** Copies `datagram` into the send queue (a view may be reused right after). */
   queue(datagram: Buffer): void {
-    if (!this.handle) return;
+    if (this.fd < 0) return;
     this.out ??= Buffer.allocUnsafeSlow(OUT_BYTES);
     if (!this.fits(datagram)) this.flush();
     if (!this.fits(datagram)) {
@@ -269,22 +357,12 @@ export class NativeRelaySocket {
     this.flushing ??= setImmediate(this.flush);
   }
 
-  /** Sends `datagram` to whoever sent the latest datagram here; false when nobody has sent anything yet. */
-  reply(datagram: Buffer): boolean {
-    if (!this.heardFrom) return false;
-    if (this.handle && this.addon.sendTo(this.fd, datagram, this.lastSender) !== 0) this.sendErrors++;
-    return true;
-  }
-
   /** Sends what is queued, then stops receiving and closes the socket. */
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.flush();
     if (this.flushing) clearImmediate(this.flushing);
     this.flushing = undefined;
-    if (this.handle) this.addon.recvStop(this.handle); // closes the fd
-    this.handle = undefined;
-    this.fd = -1;
-    return Promise.resolve();
+    return super.close();
   }
 
   private fits(datagram: Buffer): boolean {
@@ -295,7 +373,7 @@ export class NativeRelaySocket {
     if (this.flushing) clearImmediate(this.flushing);
     this.flushing = undefined;
     const count = this.queued;
-    if (this.sent === count || !this.handle) return;
+    if (this.sent === count || this.fd < 0) return;
     const offsets = this.offsets.subarray(0, count + 1);
     this.sent = this.addon.sendDatagrams(this.fd, this.out!, offsets, this.sent, this.segment, this.result);
     this.sendErrors += this.result[0]!;
@@ -306,22 +384,6 @@ export class NativeRelaySocket {
     }
     if (this.sent === count) this.queued = this.sent = 0;
     else this.flushing = setImmediate(this.flush); // the send buffer is full: let the kernel drain it
-  };
-
-  private readonly onBatch = (count: number): void => {
-    if (count < 0) {
-      this.receiveErrors++;
-      return;
-    }
-    const { slab, lengths, names } = this;
-    if (names && count > 0) {
-      names.copy(this.lastSender, 0, (count - 1) * NAME_BYTES, count * NAME_BYTES);
-      this.heardFrom = true;
-    }
-    for (let i = 0; i < count && this.handle; i++) {
-      const start = i * SLOT_BYTES;
-      this.onDatagram(slab.subarray(start, start + lengths[i]!));
-    }
   };
 }
 
@@ -354,5 +416,5 @@ export function connectNativeRelaySocket(
   if (!addon) return undefined;
   const [host, port, ipv6] = socketArgs(to);
   const fd = addon.connect(host, port, ipv6, SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES);
-  return new NativeRelaySocket(addon, fd, ipv6 ? '::' : '0.0.0.0', REPLY_SLOTS, false, onDatagram);
+  return new NativeRelaySocket(addon, fd, anyHost(ipv6), REPLY_SLOTS, false, onDatagram);
 }

@@ -1,5 +1,6 @@
 import { bindDgramPort, connectDgramPort } from './dgram-port.js';
 import type { Endpoint } from './endpoint.js';
+import { bindNativeInput, connectNativeLink, FEEDBACK_SLOTS } from './native-udp.js';
 import type { FramePort, OnDatagram, UdpPort } from './port.js';
 
 /**
@@ -7,10 +8,13 @@ import type { FramePort, OnDatagram, UdpPort } from './port.js';
  * when it is built (and FRAMEWIRE_NATIVE is not 0), else node:dgram.
  */
 export async function connectFramePort(to: Endpoint, onDatagram: OnDatagram): Promise<FramePort> {
-  return connectDgramPort(to, onDatagram);
+  const link = connectNativeLink(to);
+  if (!link) return connectDgramPort(to, onDatagram);
+  link.receive(onDatagram, { slots: FEEDBACK_SLOTS });
+  return link;
 }
 
 /** A socket bound to `listen` that reads, and answers whoever sent to it last; native when it can be. */
 export async function bindPort(listen: Endpoint, onDatagram: OnDatagram): Promise<UdpPort> {
-  return bindDgramPort(listen, onDatagram);
+  return bindNativeInput(listen, onDatagram) ?? bindDgramPort(listen, onDatagram);
 }

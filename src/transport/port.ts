@@ -23,8 +23,13 @@ export interface UdpPort {
    * reused when this returns. False when it did not go (nobody has sent to a bound port yet, or the kernel refused).
    */
   send(datagram: Buffer): boolean;
-  /** Sends refused by the kernel and socket errors reported instead of a datagram (an ICMP port unreachable). */
-  readonly errors: number;
+  /** Single sends (send()) the kernel refused: those datagrams are lost. */
+  readonly sendErrors: number;
+  /**
+   * Errors the socket reported instead of a datagram: an ICMP port unreachable for something sent to a peer that was
+   * not listening (on a socket that reads, these surface here rather than on the next send).
+   */
+  readonly receiveErrors: number;
   /** Nothing is delivered after this is called. */
   close(): Promise<void>;
 }
@@ -36,4 +41,9 @@ export interface FramePort extends UdpPort {
    * the kernel refused (they are lost).
    */
   sendFrame(packets: OutgoingPackets): Promise<number>;
+}
+
+/** Every datagram a port knows it lost: refused sends and errors reported in their place. */
+export function portErrors(port: UdpPort | undefined): number {
+  return port ? port.sendErrors + port.receiveErrors : 0;
 }

@@ -12,7 +12,7 @@ import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
 import { SettingError } from '../usage-error.js';
 import type { Endpoint } from './endpoint.js';
 import { bindPort } from './open-port.js';
-import type { OnDatagram, UdpPort } from './port.js';
+import { portErrors, type OnDatagram, type UdpPort } from './port.js';
 
 export type { FrameRecord } from '../session/interceptors/stamp-check.js';
 
@@ -271,7 +271,7 @@ export class Receiver {
       ...(stamp.latencyMs ? { latencyMs: stamp.latencyMs } : {}),
       sinkDrops,
       sinkErrors,
-      socketErrors: (this.media?.errors ?? 0) + (this.rtcp?.errors ?? 0) + this.rtcpUnsent,
+      socketErrors: portErrors(this.media) + portErrors(this.rtcp) + this.rtcpUnsent,
       ...(Object.keys(features).length > 0 ? { features } : {}),
       endReason,
     };

@@ -11,7 +11,7 @@ import type { Source } from '../sources/source.js';
 import { SettingError } from '../usage-error.js';
 import type { Endpoint } from './endpoint.js';
 import { connectFramePort } from './open-port.js';
-import type { FramePort, OnDatagram, SendPath } from './port.js';
+import { portErrors, type FramePort, type OnDatagram, type SendPath } from './port.js';
 
 export interface SenderOptions {
   to: Endpoint;
@@ -48,9 +48,8 @@ export interface SenderStats {
   packetsSent: number;
   bytesSent: number;
   /**
-   * Sends the OS refused (e.g. ECONNREFUSED while nobody listens yet); those packets are lost. On the sendmmsg
-   * path this is a lower bound: a refusal in the middle of a batch ends the batch without an error code, and the
-   * packet goes again in the next one.
+   * Sends the OS refused, and ICMP errors the sockets reported (nobody listening yet, or any more): those packets
+   * are lost. A lower bound: the kernel keeps one pending error per socket, however many packets drew one.
    */
   sendErrors: number;
   /** Frames sent after their due time because the previous frame took longer than 1/fps. */
@@ -77,7 +76,8 @@ export interface SenderStats {
 export class Sender {
   private startUs = 0;
   private endUs = 0;
-  private sendErrors = 0;
+  /** Packets of frames the kernel refused. */
+  private refused = 0;
   private framesLate = 0;
   private rtcpReceived = 0;
   private otherReceived = 0;
@@ -126,13 +126,10 @@ export class Sender {
         clockRate: this.writer.format.clockRate,
         maxDatagramBytes: Math.max(maxDatagramBytes, RTP_HEADER_BYTES),
       },
+      // A single send that fails is counted by its port.
       {
-        sendMedia: (datagram) => {
-          if (!this.media.send(datagram)) this.sendErrors++;
-        },
-        sendRtcp: (datagram) => {
-          if (!(this.rtcp ?? this.media).send(datagram)) this.sendErrors++;
-        },
+        sendMedia: (datagram) => void this.media.send(datagram),
+        sendRtcp: (datagram) => void (this.rtcp ?? this.media).send(datagram),
       },
       nowUs,
     );
@@ -189,7 +186,7 @@ export class Sender {
       framesSent,
       packetsSent,
       bytesSent,
-      sendErrors: this.sendErrors,
+      sendErrors: this.refused + portErrors(this.media) + portErrors(this.rtcp),
       framesLate: this.framesLate,
       durationSec,
       fps: durationSec > 0 ? framesSent / durationSec : 0,
@@ -205,7 +202,7 @@ export class Sender {
   private async sendFrame(frame: Frame): Promise<void> {
     const packets = this.writer.write(frame);
     this.session.frameOut(packets, frame);
-    this.sendErrors += await this.media.sendFrame(packets);
+    this.refused += await this.media.sendFrame(packets);
     this.options.onFrameSent?.({
       index: frame.index,
       captureTimeUs: frame.captureTimeUs,

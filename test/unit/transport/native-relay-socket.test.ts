@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { until } from '../../support/until.js';
 import { createSocket, type Socket } from 'node:dgram';
+import { constants as osConstants } from 'node:os';
 import {
   bindNativeRelaySocket,
   connectNativeRelaySocket,
@@ -128,6 +129,24 @@ describe('NativeRelaySocket (recvmmsg in, sendmmsg out)', () => {
     back.queue(Buffer.from('late'));
     await new Promise((r) => setTimeout(r, 30));
     expect(got).to.equal(0);
+  });
+
+  it('send puts one datagram on a connected socket, and reports EDESTADDRREQ on one that is not connected', async () => {
+    const peer = await udp();
+    open.push(peer);
+    const got: string[] = [];
+    peer.on('message', (msg) => got.push(msg.toString()));
+    const connected = addon.connect('127.0.0.1', peer.address().port, false, 1 << 16);
+    const bound = addon.bind('127.0.0.1', 0, false, 1 << 16);
+    try {
+      expect(addon.send(connected, Buffer.from('one datagram'))).to.equal(0);
+      expect(addon.send(bound, Buffer.from('nowhere'))).to.equal(osConstants.errno.EDESTADDRREQ);
+    } finally {
+      addon.close(connected);
+      addon.close(bound);
+    }
+    await until(() => got.length === 1, () => `1 datagram, got ${got.length}`);
+    expect(got).to.deep.equal(['one datagram']);
   });
 
   it('sendTo refuses a name that is not an IPv4 or IPv6 socket address', () => {

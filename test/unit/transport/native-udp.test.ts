@@ -187,7 +187,9 @@ describe('native UDP addon and its node:dgram fallback', () => {
 
   it('hands every datagram of a burst larger than one recvmmsg batch to JS, then stops at close', async () => {
     const seen: number[] = [];
-    const input = bindNativeInput({ host: '127.0.0.1', port: 0 }, (d) => seen.push(d.readUInt32BE(0)));
+    // Tests the addon itself, so FRAMEWIRE_NATIVE=0 for the whole run must not switch it off.
+    const input = await withNative(undefined, async () =>
+      bindNativeInput({ host: '127.0.0.1', port: 0 }, (d) => seen.push(d.readUInt32BE(0))));
     expect(input).to.not.equal(undefined);
     const tx = createSocket('udp4');
     for (let i = 0; i < 300; i++) {
@@ -214,12 +216,16 @@ describe('native UDP addon and its node:dgram fallback', () => {
       expect(write.called).to.equal(false);
     });
 
-    it('uses node:dgram with one warning when the addon is missing', () => {
-      const write = sinon.stub(process.stderr, 'write').returns(true);
+    it('uses node:dgram with one warning when the addon is missing', async () => {
       const missing = `${NATIVE_ADDON_PATH}.missing`;
-      expect(loadNativeUdp(missing)).to.be.an('error');
-      expect(connectNativeLink({ host: '127.0.0.1', port: 9 }, missing)).to.equal(undefined);
-      expect(bindNativeInput({ host: '127.0.0.1', port: 0 }, () => undefined, missing)).to.equal(undefined);
+      // The warning is for a run that asked for the addon: FRAMEWIRE_NATIVE=0 for the whole run must not hush it.
+      const write = await withNative(undefined, async () => {
+        const stub = sinon.stub(process.stderr, 'write').returns(true);
+        expect(loadNativeUdp(missing)).to.be.an('error');
+        expect(connectNativeLink({ host: '127.0.0.1', port: 9 }, missing)).to.equal(undefined);
+        expect(bindNativeInput({ host: '127.0.0.1', port: 0 }, () => undefined, missing)).to.equal(undefined);
+        return stub;
+      });
       sinon.restore();
       const warnings = write.args.map((a) => String(a[0]));
       expect(warnings).to.have.length(1);

@@ -1,0 +1,44 @@
+// What the addon's files share: the N-API helpers, the batch cap and the JS-visible functions each file defines
+// (module.c puts them on the exports). One file per concern: sockets.c (open, bind, connect, localPort, close),
+// batch_send.c (sendPackets, sendDatagrams with UDP GSO, sendTo, send), batch_receive.c (recvStart/recvStop and the
+// readable loop that calls recvmmsg).
+#ifndef FRAMEWIRE_ADDON_H
+#define FRAMEWIRE_ADDON_H
+
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+// The kernel's cap on one sendmmsg call (UIO_MAXIOV), and so on a batch either way.
+#define BATCH 1024
+
+#define CHECK(call)                                                       \
+  do {                                                                    \
+    if ((call) != napi_ok) {                                              \
+      napi_throw_error(env, NULL, "framewire_native: " #call " failed"); \
+      return NULL;                                                        \
+    }                                                                     \
+  } while (0)
+
+// Thrown with code set to the errno name (EADDRINUSE, ...), as Node's own socket errors are. Returns NULL.
+napi_value fw_throw_errno(napi_env env, const char *what, int err);
+// A JS number, or NULL with an error thrown when N-API could not make one.
+napi_value fw_make_int(napi_env env, int64_t value);
+
+// sockets.c
+napi_value js_connect(napi_env env, napi_callback_info info);
+napi_value js_bind(napi_env env, napi_callback_info info);
+napi_value js_local_port(napi_env env, napi_callback_info info);
+napi_value js_close(napi_env env, napi_callback_info info);
+
+// batch_send.c
+napi_value js_send_packets(napi_env env, napi_callback_info info);
+napi_value js_send_to(napi_env env, napi_callback_info info);
+napi_value js_send(napi_env env, napi_callback_info info);
+napi_value js_send_datagrams(napi_env env, napi_callback_info info);
+
+// batch_receive.c
+napi_value js_recv_start(napi_env env, napi_callback_info info);
+napi_value js_recv_stop(napi_env env, napi_callback_info info);
+
+#endif
