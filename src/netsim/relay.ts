@@ -2,7 +2,7 @@ import type { Endpoint } from '../transport/endpoint.js';
 import { bindNativeRelaySocket, connectNativeRelaySocket } from '../transport/native-udp.js';
 import { bindSocket, closeSocket, connectSocket, type SendPath } from '../transport/udp.js';
 import { createImpairmentChain, type ChainStats, type ImpairmentChain } from './chain.js';
-import { CLEAN, type DirectionConfig, type NetworkConfig } from './config.js';
+import { parseNetworkConfig, type DirectionConfig, type NetworkConfig } from './config.js';
 import { Direction, randomSeed } from './rng.js';
 import { createTraceWriter, readTrace, type Trace, type TraceWriter } from './trace.js';
 
@@ -125,8 +125,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   };
 }
 
+/** Without a reverse section replies pass through a clean chain: an empty section's settings. */
 function reverseConfig(network: NetworkConfig): DirectionConfig {
-  return network.reverse ?? { settings: CLEAN, dropList: [], timeline: [] };
+  return network.reverse ?? parseNetworkConfig({});
 }
 
 /** A datagram for the relay to pass on; `owned` says whether the relay may keep the buffer itself. */

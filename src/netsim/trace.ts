@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { z } from 'zod';
 import { UsageError } from '../usage-error.js';
-import { DROP_CAUSES, type PacketFate } from './fate.js';
+import type { PacketFate } from './fate.js';
+import { dropCauses } from './stages/index.js';
 
 /**
  * Traces: one JSON line per packet, `{"direction":"forward","ordinal":0,"fate":"forwarded",...}`. Replaying a
@@ -52,16 +53,19 @@ export async function createTraceWriter(path: string, field = '--record'): Promi
   };
 }
 
-const lineSchema = z.strictObject({
-  direction: z.enum(['forward', 'reverse']),
-  ordinal: z.number().int().min(0),
-  fate: z.enum(['forwarded', 'dropped']),
-  cause: z.enum(DROP_CAUSES as [string, ...string[]]).optional(),
-  duplicated: z.boolean(),
-  corrupted: z.number().int().min(0).nullable(),
-  reordered: z.boolean(),
-  delayUs: z.number().min(0),
-});
+/** A trace line's schema; its causes are those of the stages registered now. */
+function lineSchema() {
+  return z.strictObject({
+    direction: z.enum(['forward', 'reverse']),
+    ordinal: z.number().int().min(0),
+    fate: z.enum(['forwarded', 'dropped']),
+    cause: z.enum(dropCauses() as [string, ...string[]]).optional(),
+    duplicated: z.boolean(),
+    corrupted: z.number().int().min(0).nullable(),
+    reordered: z.boolean(),
+    delayUs: z.number().min(0),
+  });
+}
 
 /** Reads a trace; a malformed line is a UsageError naming `field`, the file and the line. */
 export async function readTrace(path: string, field = '--replay'): Promise<Trace> {
@@ -72,6 +76,7 @@ export async function readTrace(path: string, field = '--replay'): Promise<Trace
     throw new UsageError(`${field}: cannot read ${path}: ${(err as Error).message}`);
   }
   const trace: Trace = { forward: new Map(), reverse: new Map() };
+  const schema = lineSchema();
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${field}: ${path}:${i + 1}`;
@@ -81,7 +86,7 @@ export async function readTrace(path: string, field = '--replay'): Promise<Trace
     } catch {
       throw new UsageError(`${where}: not a JSON line`);
     }
-    const parsed = lineSchema.safeParse(json);
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new UsageError(`${where}: ${issue.path.join('.') || 'line'}: ${issue.message}`);

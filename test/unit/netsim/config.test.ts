@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { DEFAULT_QUEUE_BYTES, parseNetworkConfig } from '../../../src/netsim/config.js';
+import { parseNetworkConfig } from '../../../src/netsim/config.js';
+import { DEFAULT_QUEUE_BYTES } from '../../../src/netsim/stages/rate-limit.js';
 import { UsageError } from '../../../src/usage-error.js';
 
 function failure(json: unknown): string {
