@@ -72,7 +72,14 @@ async function runNetsim(flags: NetsimFlags, settings: readonly SettingFlag[]): 
   // Flags override the scenario's fields; a loss given by flags replaces the scenario's whole loss description.
   const network = parseNetworkConfig(overlay(fromScenario, fromFlags), label);
 
-  const relay = await startRelay({ listen, to, network, record: flags.record, replay: flags.replay });
+  const relay = await startRelay({
+    listen,
+    to,
+    network,
+    record: flags.record,
+    replay: flags.replay,
+    label: (path) => `--${String(path[0])}`,
+  });
   const say = (line: string): boolean => process.stderr.write(`netsim: ${line}\n`);
   say(`seed ${relay.seed} (replay with --seed ${relay.seed})`);
   say(`relaying ${formatEndpoint(relay.address)} -> ${formatEndpoint(to)}${network.reverse ? '' : ' (replies unimpaired)'}`);

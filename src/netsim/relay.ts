@@ -2,7 +2,7 @@ import type { Endpoint } from '../transport/endpoint.js';
 import { bindNativeRelaySocket, connectNativeRelaySocket } from '../transport/native-udp.js';
 import { bindSocket, closeSocket, connectSocket, type SendPath } from '../transport/udp.js';
 import { createImpairmentChain, type ChainStats, type ImpairmentChain } from './chain.js';
-import { parseNetworkConfig, type DirectionConfig, type NetworkConfig } from './config.js';
+import { parseNetworkConfig, type DirectionConfig, type FieldLabel, type NetworkConfig } from './config.js';
 import { Direction, randomSeed } from './rng.js';
 import { createTraceWriter, readTrace, type Trace, type TraceWriter } from './trace.js';
 
@@ -18,6 +18,8 @@ export interface RelayOptions {
   record?: string;
   /** Path of a trace whose fates are applied instead of deciding them. */
   replay?: string;
+  /** Names `record` and `replay` in errors (a bad trace line): by those names unless told (the CLI names its flags). */
+  label?: FieldLabel;
 }
 
 export interface RelayStats {
@@ -55,8 +57,9 @@ export interface Relay {
  */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const seed = options.seed ?? options.network.seed ?? randomSeed();
-  const trace: Trace | undefined = options.replay ? await readTrace(options.replay) : undefined;
-  const writer: TraceWriter | undefined = options.record ? await createTraceWriter(options.record) : undefined;
+  const label = options.label ?? ((path) => String(path[0]));
+  const trace: Trace | undefined = options.replay ? await readTrace(options.replay, label(['replay'])) : undefined;
+  const writer: TraceWriter | undefined = options.record ? await createTraceWriter(options.record, label(['record'])) : undefined;
 
   let noPeer = 0;
   let ports: RelayPorts | undefined;

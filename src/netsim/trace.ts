@@ -28,7 +28,7 @@ export interface TraceWriter {
 const FLUSH_LINES = 512;
 
 /** Opens `path` for a trace; failing to open it is a UsageError naming `field`. */
-export async function createTraceWriter(path: string, field = '--record'): Promise<TraceWriter> {
+export async function createTraceWriter(path: string, field = 'record'): Promise<TraceWriter> {
   const stream = createWriteStream(path);
   try {
     await once(stream, 'open');
@@ -68,7 +68,7 @@ function lineSchema() {
 }
 
 /** Reads a trace; a malformed line is a UsageError naming `field`, the file and the line. */
-export async function readTrace(path: string, field = '--replay'): Promise<Trace> {
+export async function readTrace(path: string, field = 'replay'): Promise<Trace> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -309,6 +309,13 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     expect(stderr).to.match(/^framewire: --burst: /m);
   });
 
+  it('framewire netsim: a trace it cannot read is named by its flag (the library names the setting)', async () => {
+    const missing = join(tmpdir(), 'framewire-no-such-trace.jsonl');
+    const { code, stderr } = await startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', '--replay', missing]).result;
+    expect(code).to.equal(2);
+    expect(stderr).to.match(new RegExp(`^framewire: --replay: cannot read ${missing}: `, 'm'));
+  });
+
   it('relays a GStreamer rtpvrawpay stream to a plain socket', async function () {
     const receiver = await udp();
     cleanup.push(() => receiver.close());

@@ -38,16 +38,21 @@ describe('netsim traces', () => {
       '{"direction":"forward","ordinal":0,"fate":"forwarded","duplicated":false,"corrupted":null,"reordered":false,"delayUs":0}',
       '{"direction":"forward","ordinal":1,"fate":"forwarded","duplicated":"no","corrupted":null,"reordered":false,"delayUs":0}',
     ].join('\n'));
-    await readTrace(path).then(
+    await readTrace(path, '--replay').then(
       () => expect.fail('should reject'),
       (err: Error) => expect(err.message).to.match(new RegExp(`^--replay: ${path}:2: duplicated: `)),
     );
-    await writeFile(path, 'not json\n');
+    // Without a label from the caller, the library names its own setting, never a flag.
     await readTrace(path).then(
+      () => expect.fail('should reject'),
+      (err: Error) => expect(err.message).to.match(new RegExp(`^replay: ${path}:2: duplicated: `)),
+    );
+    await writeFile(path, 'not json\n');
+    await readTrace(path, '--replay').then(
       () => expect.fail('should reject'),
       (err: Error) => expect(err.message).to.equal(`--replay: ${path}:1: not a JSON line`),
     );
-    await readTrace(join(dir, 'missing.jsonl')).then(
+    await readTrace(join(dir, 'missing.jsonl'), '--replay').then(
       () => expect.fail('should reject'),
       (err: Error) => expect(err.message).to.match(/^--replay: cannot read /),
     );
