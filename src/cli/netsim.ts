@@ -49,9 +49,11 @@ function settingFlags(): SettingFlag[] {
   return registeredStages().flatMap((stage) =>
     Object.entries(stage.settings).map(([key, setting]) => {
       const { name, value, help } = setting.flag;
-      const option = new Option(`--${name} <${value}>`, help);
-      if (setting.schema instanceof z.ZodEnum) option.choices(setting.schema.options as string[]);
-      return { key, setting, option };
+      // Choices are listed in the help but checked by the stage's schema, so a wrong one is a usage error like
+      // any other (`framewire: --distribution: must be 'uniform' or 'normal'`), not one in commander's words.
+      const choices = setting.schema instanceof z.ZodEnum ? (setting.schema.options as string[]) : undefined;
+      const described = choices ? `${help} (choices: ${choices.map((c) => `"${c}"`).join(', ')})` : help;
+      return { key, setting, option: new Option(`--${name} <${value}>`, described) };
     }),
   );
 }

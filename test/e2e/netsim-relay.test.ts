@@ -309,6 +309,24 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     expect(stderr).to.match(/^framewire: --burst: /m);
   });
 
+  for (const [flag, value, message] of [
+    ['--distribution', 'pareto', "must be 'uniform' or 'normal'"],
+    ['--loss-model', 'random', "must be 'bernoulli' or 'gilbert-elliott'"],
+  ]) {
+    it(`framewire netsim: a choice flag's bad value is a framewire usage error: ${flag} ${value}`, async () => {
+      const { code, stderr } = await startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', flag!, value!]).result;
+      expect(code).to.equal(2);
+      expect(stderr).to.equal(`framewire: ${flag}: ${message}\n`);
+    });
+  }
+
+  it('framewire netsim --help lists the choices of its choice flags', async () => {
+    const { code, stdout } = await startFramewire(['netsim', '--help']).result;
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/--distribution <dist>\s+jitter distribution \(choices: "uniform", "normal"\)/);
+    expect(stdout).to.match(/--loss-model <model>\s+loss model \(choices: "bernoulli",\s+"gilbert-elliott"\)/);
+  });
+
   it('framewire netsim: a trace it cannot read is named by its flag (the library names the setting)', async () => {
     const missing = join(tmpdir(), 'framewire-no-such-trace.jsonl');
     const { code, stderr } = await startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', '--replay', missing]).result;
