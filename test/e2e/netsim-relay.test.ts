@@ -309,6 +309,14 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     expect(stderr).to.match(/^framewire: --burst: /m);
   });
 
+  it('framewire netsim: a ratio flag given as a bare percentage says a bare number is a ratio', async () => {
+    for (const flag of ['--loss', '--duplicate']) {
+      const { code, stderr } = await startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', flag, '40']).result;
+      expect(code).to.equal(2);
+      expect(stderr).to.equal(`framewire: ${flag}: '40': a number without % is a ratio from 0 to 1; did you mean 40%?\n`);
+    }
+  });
+
   for (const [flag, value, message] of [
     ['--distribution', 'pareto', "must be 'uniform' or 'normal'"],
     ['--loss-model', 'random', "must be 'bernoulli' or 'gilbert-elliott'"],
