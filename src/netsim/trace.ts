@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { z } from 'zod';
 import { UsageError } from '../usage-error.js';
 import type { PacketFate } from './fate.js';
-import { dropCauses } from './stages/index.js';
+import { dropCauses, maxDelayUs } from './stages/index.js';
 
 /**
  * Traces: one JSON line per packet, `{"direction":"forward","ordinal":0,"fate":"forwarded",...}`. Replaying a
@@ -53,8 +53,9 @@ export async function createTraceWriter(path: string, field = 'record'): Promise
   };
 }
 
-/** A trace line's schema; its causes are those of the stages registered now. */
+/** A trace line's schema; its causes and longest delay are those of the stages registered now. */
 function lineSchema() {
+  const maxDelay = Math.ceil(maxDelayUs());
   return z.strictObject({
     direction: z.enum(['forward', 'reverse']),
     ordinal: z.number().int().min(0),
@@ -63,7 +64,10 @@ function lineSchema() {
     duplicated: z.boolean(),
     corrupted: z.number().int().min(0).nullable(),
     reordered: z.boolean(),
-    delayUs: z.number().min(0),
+    delayUs: z
+      .number()
+      .min(0)
+      .max(maxDelay, { error: `must be at most ${maxDelay} (${(maxDelay / 3.6e9).toFixed(1)} h, the longest the simulator holds a packet)` }),
   });
 }
 

@@ -40,6 +40,13 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
+  /** `framewire netsim` with arguments it must refuse up front; a relay it started by mistake is stopped after the test. */
+  function refused(args: string[]) {
+    const { child, result } = startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', ...args]);
+    cleanup.push(() => child.kill());
+    return result;
+  }
+
   /**
    * client -> relay -> server, and the server echoes every datagram back to whoever sent it (through the relay).
    * `settled()` holds when no datagram sits in any socket buffer: the relay read all `sent`, the server read all the
@@ -309,9 +316,15 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     expect(stderr).to.match(/^framewire: --burst: /m);
   });
 
+  it('framewire netsim: a delay of a month is a usage error naming the flag', async () => {
+    const { code, stderr } = await refused(['--delay', '2600000s']);
+    expect(code).to.equal(2);
+    expect(stderr).to.equal("framewire: --delay: '2600000s' is more than the maximum of 3600s (1 hour)\n");
+  });
+
   it('framewire netsim: a ratio flag given as a bare percentage says a bare number is a ratio', async () => {
     for (const flag of ['--loss', '--duplicate']) {
-      const { code, stderr } = await startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', flag, '40']).result;
+      const { code, stderr } = await refused([flag, '40']);
       expect(code).to.equal(2);
       expect(stderr).to.equal(`framewire: ${flag}: '40': a number without % is a ratio from 0 to 1; did you mean 40%?\n`);
     }
@@ -322,7 +335,7 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     ['--loss-model', 'random', "must be 'bernoulli' or 'gilbert-elliott'"],
   ]) {
     it(`framewire netsim: a choice flag's bad value is a framewire usage error: ${flag} ${value}`, async () => {
-      const { code, stderr } = await startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', flag!, value!]).result;
+      const { code, stderr } = await refused([flag!, value!]);
       expect(code).to.equal(2);
       expect(stderr).to.equal(`framewire: ${flag}: ${message}\n`);
     });
@@ -337,7 +350,7 @@ describe('e2e: netsim relay over real UDP sockets', function () {
 
   it('framewire netsim: a trace it cannot read is named by its flag (the library names the setting)', async () => {
     const missing = join(tmpdir(), 'framewire-no-such-trace.jsonl');
-    const { code, stderr } = await startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', '--replay', missing]).result;
+    const { code, stderr } = await refused(['--replay', missing]);
     expect(code).to.equal(2);
     expect(stderr).to.match(new RegExp(`^framewire: --replay: cannot read ${missing}: `, 'm'));
   });

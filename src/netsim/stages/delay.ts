@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { FateScratch } from '../fate.js';
-import { Purpose, type KeyedRng } from '../rng.js';
-import { durationUs } from '../units.js';
+import { MAX_WAIT_TEXT, MAX_WAIT_US } from '../limits.js';
+import { NORMAL_MAX, Purpose, type KeyedRng } from '../rng.js';
+import { durationAtMost } from '../units.js';
 import { booleanText, choice, unit } from './setting.js';
 import { defineStage, type Stage } from './stage.js';
 
@@ -16,12 +17,14 @@ export interface DelaySettings {
   reorderOnJitter: boolean;
 }
 
+const wait = durationAtMost(MAX_WAIT_US, MAX_WAIT_TEXT);
+
 /** Delay plus jitter, drawn per ordinal; reordered packets skip it. */
 export const delayStage = defineStage({
   name: 'delay',
   settings: {
-    delay: { schema: unit(durationUs), flag: { name: 'delay', value: 'time', help: 'one-way delay, e.g. 40ms' } },
-    jitter: { schema: unit(durationUs), flag: { name: 'jitter', value: 'time', help: 'delay variation, e.g. 10ms' } },
+    delay: { schema: unit(wait), flag: { name: 'delay', value: 'time', help: 'one-way delay, e.g. 40ms' } },
+    jitter: { schema: unit(wait), flag: { name: 'jitter', value: 'time', help: 'delay variation, e.g. 10ms' } },
     distribution: { schema: choice(['uniform', 'normal']), flag: { name: 'distribution', value: 'dist', help: 'jitter distribution' } },
     reorderOnJitter: {
       schema: z.boolean({ error: 'must be true or false' }),
@@ -29,6 +32,8 @@ export const delayStage = defineStage({
     },
   },
   causes: [],
+  // Uniform jitter reaches delay + jitter; normal jitter is a standard deviation, and reaches NORMAL_MAX of them.
+  maxDelayUs: MAX_WAIT_US + NORMAL_MAX * MAX_WAIT_US,
   resolve: (raw): DelaySettings => ({
     delayUs: raw.delay ?? 0,
     jitterUs: raw.jitter ?? 0,

@@ -93,6 +93,11 @@ export function registerStage(stage: StageDescriptor, position: StagePosition): 
   };
 }
 
+/** The longest the registered stages, all at their limits, can hold a packet. */
+export function maxDelayUs(): number {
+  return stages.reduce((sum, s) => sum + (s.maxDelayUs ?? 0), 0);
+}
+
 /** Every drop cause the registered stages can give, in report order (see REPORTED_FIRST). */
 export function dropCauses(): string[] {
   return [...REPORTED_FIRST, ...stages.filter((s) => !REPORTED_FIRST.includes(s))].flatMap((s) => s.causes);

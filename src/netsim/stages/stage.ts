@@ -34,6 +34,11 @@ export interface StageDescriptor<F extends Settings = Settings, S extends object
    */
   readonly causes: readonly string[];
   /**
+   * The most it can add to a packet's delay under any settings it accepts; left out by stages that add none.
+   * Replayed traces are checked against the sum over the registered stages.
+   */
+  readonly maxDelayUs?: number;
+  /**
    * Its part of the resolved settings: the fields given (after any timeline steps) with its defaults for the
    * rest; an empty section must resolve to no impairment. Rules across fields throw a UsageError naming the
    * field by `name(key)`. The keys it returns are its own: no other stage may resolve the same key.

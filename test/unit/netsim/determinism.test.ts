@@ -111,6 +111,31 @@ describe('netsim chain', () => {
     chain.close();
   });
 
+  it('holds a packet due beyond the reach of a Node timer without a timer overflow warning', async () => {
+    // Node turns a timeout above 2^31-1 ms into 1 ms and warns each time: a chain re-arming for such a packet
+    // would print a TimeoutOverflowWarning every millisecond. A replayed fate is the one way a delay that long
+    // reaches the chain without a setting refusing it.
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    const fate: PacketFate = { ordinal: 0, fate: 'forwarded', duplicated: false, corrupted: null, reordered: false, delayUs: 1e15 };
+    const chain = createImpairmentChain(parseNetworkConfig({}), {
+      seed: 1,
+      deliver: () => expect.fail('not due for 31 years'),
+      replay: new Map([[0, fate]]),
+    });
+    try {
+      chain.push(datagram(0, 10));
+      // The warning is emitted on the next tick after the timer is armed; give it a few turns of the event loop.
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).to.not.include('TimeoutOverflowWarning');
+      expect(chain.pending).to.equal(1);
+    } finally {
+      chain.close();
+      process.off('warning', onWarning);
+    }
+  });
+
   it('counts what was still waiting at close as discarded', () => {
     const chain = createImpairmentChain(parseNetworkConfig({ delay: '10s', duplicate: '100%' }), {
       seed: 1,

@@ -47,6 +47,12 @@ describe('netsim traces', () => {
       () => expect.fail('should reject'),
       (err: Error) => expect(err.message).to.match(new RegExp(`^replay: ${path}:2: duplicated: `)),
     );
+    // A delay far beyond any the simulator gives (it would park the packet for 31 years).
+    await writeFile(path, '{"direction":"forward","ordinal":0,"fate":"forwarded","duplicated":false,"corrupted":null,"reordered":false,"delayUs":1e15}\n');
+    await readTrace(path).then(
+      () => expect.fail('should reject'),
+      (err: Error) => expect(err.message).to.match(new RegExp(`^replay: ${path}:1: delayUs: must be at most \\d+ \\(`)),
+    );
     await writeFile(path, 'not json\n');
     await readTrace(path, '--replay').then(
       () => expect.fail('should reject'),
