@@ -83,7 +83,8 @@ async function runNetsim(flags: NetsimFlags, settings: readonly SettingFlag[]): 
     label: (path) => `--${String(path[0])}`,
   });
   const say = (line: string): boolean => process.stderr.write(`netsim: ${line}\n`);
-  say(`seed ${relay.seed} (replay with --seed ${relay.seed})`);
+  // A replay takes every fate from the trace: the seed decides nothing, so printing it would mislead.
+  say(flags.replay ? `replaying ${flags.replay}` : `seed ${relay.seed} (replay with --seed ${relay.seed})`);
   say(`relaying ${formatEndpoint(relay.address)} -> ${formatEndpoint(to)}${network.reverse ? '' : ' (replies unimpaired)'}`);
 
   const stopStatus = startStatusLine(() => `netsim: ${formatChainStats(relay.stats.forward)}`);

@@ -44,6 +44,11 @@ export interface ChainStats {
   discarded: number;
   /** Replayed ordinals the trace had no fate for (forwarded untouched). */
   unreplayed: number;
+  /**
+   * Replayed fates that did not fit their packet: a corrupted bit beyond the datagram's end (forwarded
+   * uncorrupted), or a drop cause no registered stage gives (dropped, but under no cause).
+   */
+  replayErrors: number;
   /** Time from push to delivery. */
   delayUs: Summary;
   /** How late each delivery was against its scheduled time: the scheduler's own error. */
@@ -103,6 +108,7 @@ class Chain implements ImpairmentChain {
     reordered: 0,
     discarded: 0,
     unreplayed: 0,
+    replayErrors: 0,
   };
   private ordinal = 0;
   private pendingCopies = 0;
@@ -152,12 +158,15 @@ class Chain implements ImpairmentChain {
     const fate = this.decide(this.ordinal++, datagram, nowUs);
     if (this.options.record) this.options.record(fate.snapshot());
     if (fate.fate === 'dropped') {
-      this.dropped[this.causes.indexOf(fate.cause!)]!++;
+      const cause = this.causes.indexOf(fate.cause!);
+      if (cause >= 0) this.dropped[cause]!++;
+      else c.replayErrors++;
       return;
     }
     let data = datagram;
     let pooled = false;
-    if (fate.corrupted !== null && fate.corrupted < datagram.length * 8) {
+    if (fate.corrupted !== null && fate.corrupted >= datagram.length * 8) c.replayErrors++;
+    else if (fate.corrupted !== null) {
       if (!owned) {
         data = this.pool.copy(datagram);
         pooled = true;
@@ -202,6 +211,7 @@ class Chain implements ImpairmentChain {
       pending: this.pendingCopies,
       discarded: c.discarded,
       unreplayed: c.unreplayed,
+      replayErrors: c.replayErrors,
       delayUs: this.delays.summary(),
       latenessUs: this.lateness.summary(),
     };

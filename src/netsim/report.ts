@@ -12,7 +12,8 @@ export function formatChainStats(stats: ChainStats): string {
     `duplicated ${stats.duplicated}, corrupted ${stats.corrupted}, reordered ${stats.reordered}, ` +
     `delay ${formatDelay(stats.delayUs)}` +
     (stats.discarded ? `, discarded in flight ${stats.discarded}` : '') +
-    (stats.unreplayed ? `, not in trace ${stats.unreplayed}` : '')
+    (stats.unreplayed ? `, not in trace ${stats.unreplayed}` : '') +
+    (stats.replayErrors ? `, replay errors ${stats.replayErrors}` : '')
   );
 }
 

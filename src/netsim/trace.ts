@@ -53,16 +53,25 @@ export async function createTraceWriter(path: string, field = 'record'): Promise
   };
 }
 
+/** A UDP datagram is at most 65,535 bytes (its length field's limit): no flipped bit lies beyond. */
+const MAX_DATAGRAM_BITS = 65_535 * 8;
+
 /** A trace line's schema; its causes and longest delay are those of the stages registered now. */
 function lineSchema() {
   const maxDelay = Math.ceil(maxDelayUs());
+  const BIT = `must be null or the index of a bit in a datagram (below ${MAX_DATAGRAM_BITS})`;
   return z.strictObject({
     direction: z.enum(['forward', 'reverse']),
     ordinal: z.number().int().min(0),
     fate: z.enum(['forwarded', 'dropped']),
     cause: z.enum(dropCauses() as [string, ...string[]]).optional(),
     duplicated: z.boolean(),
-    corrupted: z.number().int().min(0).nullable(),
+    corrupted: z
+      .number({ error: BIT })
+      .int({ error: BIT })
+      .min(0, { error: BIT })
+      .max(MAX_DATAGRAM_BITS - 1, { error: BIT })
+      .nullable(),
     reordered: z.boolean(),
     delayUs: z
       .number()
@@ -71,7 +80,11 @@ function lineSchema() {
   });
 }
 
-/** Reads a trace; a malformed line is a UsageError naming `field`, the file and the line. */
+/**
+ * Reads a trace; a malformed line, an ordinal given twice in a direction or a trace with no fates at all is a
+ * UsageError naming `field`, the file and the line. Whether a corrupted bit lies inside its datagram is known only
+ * when the datagram arrives: the chain counts those as replay errors.
+ */
 export async function readTrace(path: string, field = 'replay'): Promise<Trace> {
   let text: string;
   try {
@@ -81,7 +94,8 @@ export async function readTrace(path: string, field = 'replay'): Promise<Trace> 
   }
   const trace: Trace = { forward: new Map(), reverse: new Map() };
   const schema = lineSchema();
-  text.split('\n').forEach((line, i) => {
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${field}: ${path}:${i + 1}`;
     let json: unknown;
@@ -99,7 +113,18 @@ export async function readTrace(path: string, field = 'replay'): Promise<Trace> 
     if ((fate.fate === 'dropped') !== (fate.cause !== undefined)) {
       throw new UsageError(`${where}: cause: a dropped packet needs a cause, a forwarded one none`);
     }
+    if (trace[direction].has(fate.ordinal)) {
+      const first = lines.findIndex((l) => l.trim() !== '' && sameKey(JSON.parse(l), direction, fate.ordinal));
+      throw new UsageError(`${where}: ordinal ${fate.ordinal} of the ${direction} direction is already on line ${first + 1}`);
+    }
     trace[direction].set(fate.ordinal, fate as PacketFate);
   });
+  if (trace.forward.size + trace.reverse.size === 0) {
+    throw new UsageError(`${field}: ${path}: holds no packet fates (a trace is one JSON line per packet)`);
+  }
   return trace;
+}
+
+function sameKey(line: { direction?: unknown; ordinal?: unknown }, direction: TraceDirection, ordinal: number): boolean {
+  return line.direction === direction && line.ordinal === ordinal;
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNetworkConfig } from '../../src/netsim/config.js';
@@ -300,6 +300,40 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     const { code, stderr: all } = await result;
     expect(code).to.equal(0);
     expect(all).to.match(/forward: received 10, forwarded 8, dropped 2 \(loss 0, queue 0, drop-list 2\)/);
+  });
+
+  it('framewire netsim --replay: says what it replays (not a seed) and counts a fate that does not fit its datagram', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netsim-replay-'));
+    const trace = join(dir, 'trace.jsonl');
+    const fate = (ordinal: number, more: object) =>
+      JSON.stringify({ direction: 'forward', ordinal, fate: 'forwarded', duplicated: false, corrupted: null, reordered: false, delayUs: 0, ...more });
+    // Ordinal 1's bit 100 is beyond the 6-byte datagram sent as ordinal 1; ordinal 3 is not in the trace.
+    await writeFile(trace, [
+      fate(0, { fate: 'dropped', cause: 'loss' }), fate(1, { corrupted: 100 }), fate(2, { corrupted: 0 }),
+    ].join('\n') + '\n');
+    const server = await udp();
+    cleanup.push(() => server.close());
+    const got: Buffer[] = [];
+    server.on('message', (msg) => got.push(msg));
+    const { child, result } = startFramewire([
+      'netsim', '--listen', '127.0.0.1:0', '--to', `127.0.0.1:${port(server)}`, '--replay', trace,
+    ]);
+    cleanup.push(() => child.kill());
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    await until(() => /relaying 127\.0\.0\.1:(\d+)/.test(stderr), () => `the relaying line on stderr: ${stderr}`, 15_000);
+    expect(stderr).to.contain(`netsim: replaying ${trace}\n`);
+    expect(stderr).to.not.match(/seed/);
+    const relayPort = Number(/relaying 127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+    const client = await udp();
+    cleanup.push(() => client.close());
+    for (let i = 0; i < 4; i++) client.send(Buffer.alloc(6, i), relayPort, '127.0.0.1');
+    await until(() => got.length === 3, () => `3 datagrams at the server, got ${got.length}`);
+    child.kill('SIGINT');
+    const { code, stderr: all } = await result;
+    expect(code).to.equal(0);
+    expect(got.map((d) => d.toString('hex'))).to.deep.equal(['010101010101', '820202020202', '030303030303']);
+    expect(all).to.match(/forward: received 4, forwarded 3, dropped 1 \(loss 1, queue 0, drop-list 0\), duplicated 0, corrupted 1, .*not in trace 1, replay errors 1\n/);
   });
 
   it('framewire netsim: a bad flag exits 2 naming the flag', async () => {
