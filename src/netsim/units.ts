@@ -39,15 +39,6 @@ export function durationUs(value: unknown): number {
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!]!);
 }
 
-/** durationUs, refusing durations above `maxUs` (`shown` says the maximum as users write it). */
-export function durationAtMost(maxUs: number, shown: string): (value: unknown) => number {
-  return (value) => {
-    const us = durationUs(value);
-    if (us > maxUs) throw new UnitError(`${show(value)} is more than the maximum of ${shown}`);
-    return us;
-  };
-}
-
 /** '10%', '0.1' or 0.1 -> 0.1; must lie in [0, 1]. */
 export function ratio(value: unknown): number {
   let n = NaN;
@@ -98,12 +89,12 @@ export function byteSize(value: unknown): number {
   return Math.round(n);
 }
 
-/** byteSize, refusing sizes above `max` bytes (`shown` says the maximum as users write it). */
-export function byteSizeAtMost(max: number, shown: string): (value: unknown) => number {
+/** `parse`, refusing values above `max` (in its unit); `shown` is the maximum as users write it ('1gb'). */
+export function atMost(parse: (value: unknown) => number, max: number, shown: string): (value: unknown) => number {
   return (value) => {
-    const bytes = byteSize(value);
-    if (bytes > max) throw new UnitError(`${show(value)} is more than the maximum of ${shown}`);
-    return bytes;
+    const n = parse(value);
+    if (n > max) throw new UnitError(`${show(value)} is more than the maximum of ${shown}`);
+    return n;
   };
 }
 

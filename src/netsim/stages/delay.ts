@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FateScratch } from '../fate.js';
 import { MAX_WAIT_TEXT, MAX_WAIT_US } from '../limits.js';
 import { NORMAL_MAX, Purpose, type KeyedRng } from '../rng.js';
-import { durationAtMost } from '../units.js';
+import { atMost, durationUs } from '../units.js';
 import { booleanText, choice, unit } from './setting.js';
 import { defineStage, type Stage } from './stage.js';
 
@@ -17,7 +17,7 @@ export interface DelaySettings {
   reorderOnJitter: boolean;
 }
 
-const wait = durationAtMost(MAX_WAIT_US, MAX_WAIT_TEXT);
+const wait = atMost(durationUs, MAX_WAIT_US, MAX_WAIT_TEXT);
 
 /** Delay plus jitter, drawn per ordinal; reordered packets skip it. */
 export const delayStage = defineStage({

@@ -1,7 +1,7 @@
 import { UsageError } from '../../usage-error.js';
 import type { FateScratch } from '../fate.js';
 import { MAX_WAIT_TEXT, MAX_WAIT_US } from '../limits.js';
-import { bitRate, byteSizeAtMost } from '../units.js';
+import { atMost, bitRate, byteSize } from '../units.js';
 import { unit } from './setting.js';
 import { defineStage, type Stage } from './stage.js';
 
@@ -23,7 +23,7 @@ export const rateLimitStage = defineStage({
   name: 'rate-limit',
   settings: {
     rate: { schema: unit(bitRate), flag: { name: 'rate', value: 'bits', help: 'bottleneck rate, e.g. 8mbit' } },
-    queue: { schema: unit(byteSizeAtMost(MAX_QUEUE_BYTES, '1gb')), flag: { name: 'queue', value: 'bytes', help: 'drop-tail queue in front of the rate limit, e.g. 64kb' } },
+    queue: { schema: unit(atMost(byteSize, MAX_QUEUE_BYTES, '1gb')), flag: { name: 'queue', value: 'bytes', help: 'drop-tail queue in front of the rate limit, e.g. 64kb' } },
   },
   causes: ['queue'],
   // A packet waits for the bytes ahead of it and its own, which the queue bounds: at most the queue's drain time.
