@@ -1,3 +1,4 @@
+import { isDropCause } from '../fate.js';
 import { corruptStage } from './corrupt.js';
 import { delayStage } from './delay.js';
 import { dropListStage } from './drop-list.js';
@@ -5,7 +6,6 @@ import { duplicateStage } from './duplicate.js';
 import { lossStage } from './loss.js';
 import { rateLimitStage } from './rate-limit.js';
 import { reorderStage } from './reorder.js';
-import { isDropCause } from '../fate.js';
 import type { StageDescriptor } from './stage.js';
 
 /**
@@ -38,7 +38,7 @@ const BUILTIN_STAGES = [
 ] as const;
 
 /**
- * Reports (ChainStats.dropped, summary lines) list drop causes in this stages' order: the network's own drops
+ * Reports (ChainStats.dropped, summary lines) list drop causes in these stages' order: the network's own drops
  * (loss, then the queue) before the run's deliberate ones (drop list), as they did before there was a registry,
  * so JSON reports and summaries read as before. The causes of any other stage follow, in chain order.
  */
