@@ -1,88 +1,90 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { jsonPathLabel, parseNetworkConfig, type FieldLabel } from '../netsim/config.js';
+import { z } from 'zod';
+import { jsonPathLabel, overlay, parseNetworkConfig, type FieldLabel } from '../netsim/config.js';
 import { startRelay } from '../netsim/relay.js';
 import { formatChainStats } from '../netsim/report.js';
+import { registeredStages } from '../netsim/stages/index.js';
+import { numberText, type Setting } from '../netsim/stages/setting.js';
 import { formatEndpoint, parseEndpoint } from '../transport/endpoint.js';
 import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function netsimCommand(): Command {
+  const settings = settingFlags();
   const command = new Command('netsim')
     .description('relay UDP datagrams through a seeded, replayable network simulator')
     .requiredOption('--listen <host:port>', 'where senders send (port 0: any free port)')
-    .requiredOption('--to <host:port>', 'where datagrams are forwarded; replies go back to the last sender')
-    .option('--loss <ratio>', 'packet loss, e.g. 2% or 0.02')
-    .addOption(new Option('--loss-model <model>', 'loss model').choices(['bernoulli', 'gilbert-elliott']))
-    .option('--burst <packets>', 'mean loss burst length (gilbert-elliott)')
-    .option('--ge <p,r,1-h,1-k>', "netem's gilbert-elliott parameters")
-    .option('--delay <time>', 'one-way delay, e.g. 40ms')
-    .option('--jitter <time>', 'delay variation, e.g. 10ms')
-    .addOption(new Option('--distribution <dist>', 'jitter distribution').choices(['uniform', 'normal']))
-    .option('--reorder-on-jitter <bool>', 'false keeps FIFO order under jitter')
-    .option('--duplicate <ratio>', 'packet duplication')
-    .option('--corrupt <ratio>', 'flip one random bit in this share of packets')
-    .option('--reorder <ratio>', 'send this share of packets ahead of the delay queue')
-    .option('--rate <bits>', 'bottleneck rate, e.g. 8mbit')
-    .option('--queue <bytes>', 'drop-tail queue in front of the rate limit, e.g. 64kb')
-    .option('--drop <ordinals>', 'always drop these packet ordinals, e.g. 0,17,40')
+    .requiredOption('--to <host:port>', 'where datagrams are forwarded; replies go back to the last sender');
+  for (const { option } of settings) command.addOption(option);
+  command
     .option('--seed <n>', 'seed for every random decision (random if not given; printed at start)')
     .option('--scenario <file>', "take the network settings from a scenario file's network section")
     .option('--record <file>', 'write each packet fate as JSON lines')
     .option('--replay <file>', 'apply the fates of a recorded trace');
-  return withExitCode(command, async (flags: NetsimFlags) => runNetsim(flags));
+  return withExitCode(command, async (flags: NetsimFlags) => runNetsim(flags, settings));
 }
 
 interface NetsimFlags {
   listen: string;
   to: string;
+  seed?: string;
   scenario?: string;
   record?: string;
   replay?: string;
   [flag: string]: string | undefined;
 }
 
-/** Flags that are network settings, by their scenario-file name. */
-const NETWORK_FLAGS: Record<string, string> = {
-  loss: 'loss',
-  lossModel: 'loss-model',
-  burst: 'burst',
-  ge: 'ge',
-  delay: 'delay',
-  jitter: 'jitter',
-  distribution: 'distribution',
-  reorderOnJitter: 'reorder-on-jitter',
-  duplicate: 'duplicate',
-  corrupt: 'corrupt',
-  reorder: 'reorder',
-  rate: 'rate',
-  queue: 'queue',
-  dropList: 'drop',
-  seed: 'seed',
-};
-const NUMERIC = new Set(['burst', 'seed']);
-const LOSS_GROUP = ['loss', 'lossModel', 'burst'];
+/** A network setting of a registered stage and the flag that gives it. */
+interface SettingFlag {
+  /** Its field in a network section. */
+  key: string;
+  setting: Setting;
+  option: Option;
+}
 
-async function runNetsim(flags: NetsimFlags): Promise<number> {
+/** One flag for each setting of every registered stage, in chain order, as the stage describes it. */
+function settingFlags(): SettingFlag[] {
+  return registeredStages().flatMap((stage) =>
+    Object.entries(stage.settings).map(([key, setting]) => {
+      const { name, value, help } = setting.flag;
+      // Choices are listed in the help but checked by the stage's schema, so a wrong one is a usage error like
+      // any other (`framewire: --distribution: must be 'uniform' or 'normal'`), not one in commander's words.
+      const choices = setting.schema instanceof z.ZodEnum ? (setting.schema.options as string[]) : undefined;
+      const described = choices ? `${help} (choices: ${choices.map((c) => `"${c}"`).join(', ')})` : help;
+      return { key, setting, option: new Option(`--${name} <${value}>`, described) };
+    }),
+  );
+}
+
+async function runNetsim(flags: NetsimFlags, settings: readonly SettingFlag[]): Promise<number> {
   const listen = parseEndpoint(flags.listen, '--listen', true);
   const to = parseEndpoint(flags.to, '--to');
-  const fromFlags = networkFlags(flags);
+  const fromFlags = networkFlags(flags, settings);
   const fromScenario = flags.scenario ? await scenarioNetwork(flags.scenario) : {};
-  // A loss given on the command line replaces the scenario's whole loss description.
-  if ('ge' in fromFlags) for (const k of LOSS_GROUP) delete fromScenario[k];
-  if (LOSS_GROUP.some((k) => k in fromFlags)) delete fromScenario.ge;
   // A field is named by its flag when the flag gave it, or when there is no scenario file it could have come from.
+  const flagOf = (key: PropertyKey): string | undefined =>
+    key === 'seed' ? '--seed' : settings.find((s) => s.key === key)?.option.long;
   const fileLabel = jsonPathLabel(flags.scenario ? `${flags.scenario}: network` : 'network');
   const label: FieldLabel = (path) => {
-    const flag = typeof path[0] === 'string' ? NETWORK_FLAGS[path[0]] : undefined;
-    return flag && (!flags.scenario || path[0] in fromFlags) ? `--${flag}` : fileLabel(path);
+    const flag = flagOf(path[0]!);
+    return flag && (!flags.scenario || path[0]! in fromFlags) ? flag : fileLabel(path);
   };
-  const network = parseNetworkConfig({ ...fromScenario, ...fromFlags }, label);
+  // Flags override the scenario's fields; a loss given by flags replaces the scenario's whole loss description.
+  const network = parseNetworkConfig(overlay(fromScenario, fromFlags), label);
 
-  const relay = await startRelay({ listen, to, network, record: flags.record, replay: flags.replay });
+  const relay = await startRelay({
+    listen,
+    to,
+    network,
+    record: flags.record,
+    replay: flags.replay,
+    label: (path) => `--${String(path[0])}`,
+  });
   const say = (line: string): boolean => process.stderr.write(`netsim: ${line}\n`);
-  say(`seed ${relay.seed} (replay with --seed ${relay.seed})`);
+  // A replay takes every fate from the trace: the seed decides nothing, so printing it would mislead.
+  say(flags.replay ? `replaying ${flags.replay}` : `seed ${relay.seed} (replay with --seed ${relay.seed})`);
   say(`relaying ${formatEndpoint(relay.address)} -> ${formatEndpoint(to)}${network.reverse ? '' : ' (replies unimpaired)'}`);
 
   const stopStatus = startStatusLine(() => `netsim: ${formatChainStats(relay.stats.forward)}`);
@@ -100,17 +102,14 @@ async function runNetsim(flags: NetsimFlags): Promise<number> {
   return 0;
 }
 
-/** The network flags given, as scenario-file values (numbers and lists where the schema wants them). */
-function networkFlags(flags: NetsimFlags): Record<string, unknown> {
+/** The network flags given, as a scenario file would write them (numbers and lists where the schema wants them). */
+function networkFlags(flags: NetsimFlags, settings: readonly SettingFlag[]): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(NETWORK_FLAGS)) {
-    const text = flags[key === 'dropList' ? 'drop' : key];
-    if (text === undefined) continue;
-    if (NUMERIC.has(key)) raw[key] = text.trim() === '' ? NaN : Number(text);
-    else if (key === 'reorderOnJitter') raw[key] = text === 'true' ? true : text === 'false' ? false : text;
-    else if (key === 'dropList') raw[key] = text.split(',').map((s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : s));
-    else raw[key] = text;
+  for (const { key, setting, option } of settings) {
+    const text = flags[option.attributeName()];
+    if (text !== undefined) raw[key] = setting.flag.fromText ? setting.flag.fromText(text) : text;
   }
+  if (flags.seed !== undefined) raw.seed = numberText(flags.seed);
   return raw;
 }
 

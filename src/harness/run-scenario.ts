@@ -110,8 +110,8 @@ function timelineMarks(s: Scenario): TimelineMark[] {
  * means the run's delivery map is not repeatable, so reports show it.
  */
 function lostOnHost(packetsLost: number, forward: Pick<ChainStats, 'dropped' | 'discarded'>): number {
-  const { loss, queue, dropList } = forward.dropped;
-  return Math.max(0, packetsLost - loss - queue - dropList - forward.discarded);
+  const dropped = Object.values(forward.dropped).reduce((sum, n) => sum + n, 0);
+  return Math.max(0, packetsLost - dropped - forward.discarded);
 }
 
 /** On the raw wire a frame is one datagram: the packets that arrived are the frames that were seen. */

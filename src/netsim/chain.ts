@@ -1,16 +1,11 @@
 import { BufferPool } from './buffer-pool.js';
 import type { DirectionConfig, ImpairmentSettings } from './config.js';
-import { FateScratch, type PacketFate } from './fate.js';
+import { FateScratch, causeKey, type PacketFate } from './fate.js';
 import { Histogram, type Summary } from '../histogram.js';
 import { Direction, KeyedRng } from './rng.js';
 import { Scheduler, monotonicUs, type Clock } from './scheduler.js';
-import { CorruptStage, flipBit } from './stages/corrupt.js';
-import { DelayStage } from './stages/delay.js';
-import { DropListStage } from './stages/drop-list.js';
-import { DuplicateStage } from './stages/duplicate.js';
-import { LossStage } from './stages/loss.js';
-import { RateLimitStage } from './stages/rate-limit.js';
-import { ReorderStage } from './stages/reorder.js';
+import { flipBit } from './stages/corrupt.js';
+import { dropCauses, registeredStages } from './stages/index.js';
 import type { Stage } from './stages/stage.js';
 
 export interface ChainOptions {
@@ -34,7 +29,11 @@ export interface ChainStats {
   received: number;
   /** Datagrams delivered, duplicates included. */
   forwarded: number;
-  dropped: { loss: number; queue: number; dropList: number };
+  /**
+   * Datagrams dropped, by cause: each registered stage's causes under their camelCase keys, in report order
+   * (`{ loss, queue, dropList }` for the built-in stages).
+   */
+  dropped: Record<string, number>;
   duplicated: number;
   corrupted: number;
   /** Left ahead of a packet that arrived before them (by the reorder stage or by jitter). */
@@ -45,6 +44,11 @@ export interface ChainStats {
   discarded: number;
   /** Replayed ordinals the trace had no fate for (forwarded untouched). */
   unreplayed: number;
+  /**
+   * Replayed fates that did not fit their packet: a corrupted bit beyond the datagram's end (forwarded
+   * uncorrupted), or a drop cause no registered stage gives (dropped, but under no cause).
+   */
+  replayErrors: number;
   /** Time from push to delivery. */
   delayUs: Summary;
   /** How late each delivery was against its scheduled time: the scheduler's own error. */
@@ -84,7 +88,12 @@ export function createImpairmentChain(config: DirectionConfig, options: ChainOpt
 
 class Chain implements ImpairmentChain {
   private readonly now: Clock;
-  private readonly stages: Stage[];
+  /** The registered stages when the chain was built, in chain order. */
+  private readonly stages: Array<Stage<ImpairmentSettings>>;
+  /** Drop causes in report order, with their stats keys; `dropped[i]` counts `causes[i]`. */
+  private readonly causes = dropCauses();
+  private readonly causeKeys = this.causes.map(causeKey);
+  private readonly dropped = this.causes.map(() => 0);
   private readonly scheduler: Scheduler<Held>;
   private readonly pool = new BufferPool();
   private readonly spare: Held[] = [];
@@ -94,14 +103,12 @@ class Chain implements ImpairmentChain {
   private readonly counts = {
     received: 0,
     forwarded: 0,
-    loss: 0,
-    queue: 0,
-    dropList: 0,
     duplicated: 0,
     corrupted: 0,
     reordered: 0,
     discarded: 0,
     unreplayed: 0,
+    replayErrors: 0,
   };
   private ordinal = 0;
   private pendingCopies = 0;
@@ -112,24 +119,13 @@ class Chain implements ImpairmentChain {
   private closed = false;
   private drained: Array<() => void> = [];
 
-  private readonly dropList = new DropListStage();
-
   constructor(
     private config: DirectionConfig,
     private readonly options: ChainOptions,
   ) {
     this.now = options.now ?? monotonicUs;
     const rng = new KeyedRng(options.seed, options.direction ?? Direction.forward);
-    this.dropList.setOrdinals(config.dropList);
-    this.stages = [
-      this.dropList,
-      new LossStage(rng),
-      new DuplicateStage(rng),
-      new CorruptStage(rng),
-      new ReorderStage(rng),
-      new RateLimitStage(),
-      new DelayStage(rng),
-    ];
+    this.stages = registeredStages().map((stage) => stage.create(rng));
     this.configure(config.settings);
     this.scheduler = new Scheduler<Held>(this.now, (held, nowUs) => this.release(held, nowUs));
   }
@@ -140,7 +136,6 @@ class Chain implements ImpairmentChain {
    */
   reconfigure(config: DirectionConfig): void {
     this.config = config;
-    this.dropList.setOrdinals(config.dropList);
     this.nextStep = 0;
     this.firstArrivalUs = -1;
     this.configure(config.settings);
@@ -160,17 +155,18 @@ class Chain implements ImpairmentChain {
     // Whole microseconds: stages compute due times from it, and a fraction rounded away later could let a packet
     // overtake the one before it when FIFO order was asked for.
     const nowUs = Math.round(this.now());
-    const fate = this.decide(this.ordinal++, datagram.length, nowUs);
+    const fate = this.decide(this.ordinal++, datagram, nowUs);
     if (this.options.record) this.options.record(fate.snapshot());
     if (fate.fate === 'dropped') {
-      if (fate.cause === 'loss') c.loss++;
-      else if (fate.cause === 'queue') c.queue++;
-      else c.dropList++;
+      const cause = this.causes.indexOf(fate.cause!);
+      if (cause >= 0) this.dropped[cause]!++;
+      else c.replayErrors++;
       return;
     }
     let data = datagram;
     let pooled = false;
-    if (fate.corrupted !== null && fate.corrupted < datagram.length * 8) {
+    if (fate.corrupted !== null && fate.corrupted >= datagram.length * 8) c.replayErrors++;
+    else if (fate.corrupted !== null) {
       if (!owned) {
         data = this.pool.copy(datagram);
         pooled = true;
@@ -208,13 +204,14 @@ class Chain implements ImpairmentChain {
     return {
       received: c.received,
       forwarded: c.forwarded,
-      dropped: { loss: c.loss, queue: c.queue, dropList: c.dropList },
+      dropped: Object.fromEntries(this.causeKeys.map((key, i) => [key, this.dropped[i]!])),
       duplicated: c.duplicated,
       corrupted: c.corrupted,
       reordered: c.reordered,
       pending: this.pendingCopies,
       discarded: c.discarded,
       unreplayed: c.unreplayed,
+      replayErrors: c.replayErrors,
       delayUs: this.delays.summary(),
       latenessUs: this.lateness.summary(),
     };
@@ -240,7 +237,7 @@ class Chain implements ImpairmentChain {
     for (const stage of this.stages) stage.configure(settings);
   }
 
-  private decide(ordinal: number, bytes: number, nowUs: number): FateScratch {
+  private decide(ordinal: number, datagram: Buffer, nowUs: number): FateScratch {
     const fate = this.fate;
     const replay = this.options.replay;
     if (replay) {
@@ -254,7 +251,7 @@ class Chain implements ImpairmentChain {
     }
     this.advanceTimeline(nowUs);
     fate.reset(ordinal);
-    for (const stage of this.stages) stage.apply(fate, bytes, nowUs);
+    for (const stage of this.stages) stage.apply(fate, datagram, nowUs);
     fate.delayUs = Math.round(fate.delayUs);
     return fate;
   }

@@ -1,7 +1,25 @@
 /** What the simulator did to one packet. One JSON line of a trace is a PacketFate plus its direction. */
 
-export type DropCause = 'loss' | 'queue' | 'drop-list';
-export const DROP_CAUSES: readonly DropCause[] = ['loss', 'queue', 'drop-list'];
+/**
+ * Why a packet was dropped, as traces write it: lowercase words joined by dashes, each starting with a letter
+ * ('drop-list'). Each stage declares the causes it gives (stages/index.ts lists them all); stats count each under
+ * its camelCase key ('dropList'), which maps back to the cause because every word starts with a letter.
+ */
+export type DropCause = string;
+
+export function isDropCause(name: string): boolean {
+  return /^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/.test(name);
+}
+
+/** 'drop-list' -> 'dropList', the cause's key in ChainStats.dropped (and so in JSON reports). */
+export function causeKey(cause: DropCause): string {
+  return cause.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** 'dropList' -> 'drop-list'. */
+export function causeOfKey(key: string): DropCause {
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
 
 export interface PacketFate {
   /** 0-based position of the packet in its direction's sequence. */

@@ -1,14 +1,14 @@
 /** The network simulator: seeded, replayable impairments, in-process (createImpairmentChain) or as a UDP relay. */
-export { parseNetworkConfig, jsonPathLabel, CLEAN, DEFAULT_QUEUE_BYTES } from './config.js';
-export type {
-  NetworkConfig,
-  DirectionConfig,
-  ImpairmentSettings,
-  LossModel,
-  DelayDistribution,
-  TimelineStep,
-  FieldLabel,
-} from './config.js';
+export { parseNetworkConfig, jsonPathLabel } from './config.js';
+export type { NetworkConfig, DirectionConfig, ImpairmentSettings, TimelineStep, FieldLabel } from './config.js';
+export { registerStage, registeredStages } from './stages/index.js';
+export type { StagePosition } from './stages/index.js';
+export { defineStage } from './stages/stage.js';
+export type { Stage, StageDescriptor } from './stages/stage.js';
+export type { Setting } from './stages/setting.js';
+export { DEFAULT_QUEUE_BYTES } from './stages/rate-limit.js';
+export type { LossModel } from './stages/loss.js';
+export type { DelayDistribution } from './stages/delay.js';
 export { parseDuration, parseRatio, parseBitRate, parseByteSize } from './units.js';
 export { createImpairmentChain } from './chain.js';
 export type { ChainOptions, ChainStats, ImpairmentChain } from './chain.js';

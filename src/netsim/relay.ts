@@ -3,7 +3,7 @@ import { bindNativeRelaySocket, connectNativeRelaySocket } from '../transport/na
 import type { SendPath } from '../transport/port.js';
 import { bindSocket, closeSocket, connectSocket } from '../transport/udp.js';
 import { createImpairmentChain, type ChainStats, type ImpairmentChain } from './chain.js';
-import { CLEAN, type DirectionConfig, type NetworkConfig } from './config.js';
+import { parseNetworkConfig, type DirectionConfig, type FieldLabel, type NetworkConfig } from './config.js';
 import { Direction, randomSeed } from './rng.js';
 import { createTraceWriter, readTrace, type Trace, type TraceWriter } from './trace.js';
 
@@ -19,6 +19,8 @@ export interface RelayOptions {
   record?: string;
   /** Path of a trace whose fates are applied instead of deciding them. */
   replay?: string;
+  /** Names `record` and `replay` in errors (a bad trace line): by those names unless told (the CLI names its flags). */
+  label?: FieldLabel;
 }
 
 export interface RelayStats {
@@ -56,8 +58,9 @@ export interface Relay {
  */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const seed = options.seed ?? options.network.seed ?? randomSeed();
-  const trace: Trace | undefined = options.replay ? await readTrace(options.replay) : undefined;
-  const writer: TraceWriter | undefined = options.record ? await createTraceWriter(options.record) : undefined;
+  const label = options.label ?? ((path) => String(path[0]));
+  const trace: Trace | undefined = options.replay ? await readTrace(options.replay, label(['replay'])) : undefined;
+  const writer: TraceWriter | undefined = options.record ? await createTraceWriter(options.record, label(['record'])) : undefined;
 
   let noPeer = 0;
   let ports: RelayPorts | undefined;
@@ -126,8 +129,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   };
 }
 
+/** Without a reverse section replies pass through a clean chain: an empty section's settings. */
 function reverseConfig(network: NetworkConfig): DirectionConfig {
-  return network.reverse ?? { settings: CLEAN, dropList: [], timeline: [] };
+  return network.reverse ?? parseNetworkConfig({});
 }
 
 /** A datagram for the relay to pass on; `owned` says whether the relay may keep the buffer itself. */

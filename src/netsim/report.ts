@@ -1,17 +1,19 @@
 import type { ChainStats } from './chain.js';
+import { causeOfKey } from './fate.js';
 import type { Summary } from '../histogram.js';
 
-/** One line per direction, for status lines and exit summaries. */
+/** One line per direction, for status lines and exit summaries. Drop causes appear as traces name them. */
 export function formatChainStats(stats: ChainStats): string {
-  const d = stats.dropped;
-  const dropped = d.loss + d.queue + d.dropList;
+  const causes = Object.entries(stats.dropped);
+  const dropped = causes.reduce((sum, [, n]) => sum + n, 0);
   return (
     `received ${stats.received}, forwarded ${stats.forwarded}, ` +
-    `dropped ${dropped} (loss ${d.loss}, queue ${d.queue}, drop-list ${d.dropList}), ` +
+    `dropped ${dropped} (${causes.map(([key, n]) => `${causeOfKey(key)} ${n}`).join(', ')}), ` +
     `duplicated ${stats.duplicated}, corrupted ${stats.corrupted}, reordered ${stats.reordered}, ` +
     `delay ${formatDelay(stats.delayUs)}` +
     (stats.discarded ? `, discarded in flight ${stats.discarded}` : '') +
-    (stats.unreplayed ? `, not in trace ${stats.unreplayed}` : '')
+    (stats.unreplayed ? `, not in trace ${stats.unreplayed}` : '') +
+    (stats.replayErrors ? `, replay errors ${stats.replayErrors}` : '')
   );
 }
 

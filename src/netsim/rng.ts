@@ -65,6 +65,9 @@ export class KeyedRng {
   }
 }
 
+/** The largest |normal()| can be: its u1 is at least 2^-32, so sqrt(-2 ln u1) is at most about 6.66. */
+export const NORMAL_MAX = Math.sqrt(-2 * Math.log(1 / TWO_POW_32));
+
 /** A seed for runs that were not given one; printed so the run can be repeated. */
 export function randomSeed(): number {
   return 1 + Math.floor(Math.random() * 0x7fffffff);

@@ -12,6 +12,12 @@ export const monotonicUs: Clock = () => performance.now() * 1000;
 const SPIN_WINDOW_US = 1_500;
 
 /**
+ * The longest setTimeout sleeps: Node turns anything longer into 1 ms, with a TimeoutOverflowWarning each time.
+ * An entry due later is waited for in sleeps of this length.
+ */
+const MAX_SLEEP_MS = 2 ** 31 - 1;
+
+/**
  * One timer for many packets: entries sit in a heap keyed by due time, and a single setTimeout (far) or
  * setImmediate (near) is armed for the earliest. Timer functions are looked up on each call so fake timers
  * installed after construction take effect.
@@ -62,7 +68,7 @@ export class Scheduler<E extends DueEntry> {
     const due = this.queue.peekDue();
     if (due === Infinity) return this.disarm();
     if (this.immediate) return;
-    const sleepMs = Math.floor((due - nowUs - SPIN_WINDOW_US) / 1000);
+    const sleepMs = Math.min(MAX_SLEEP_MS, Math.floor((due - nowUs - SPIN_WINDOW_US) / 1000));
     if (sleepMs >= 1) {
       const wakeUs = nowUs + sleepMs * 1000;
       if (this.timeout && wakeUs >= this.timeoutAtUs) return;

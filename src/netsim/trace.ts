@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { z } from 'zod';
 import { UsageError } from '../usage-error.js';
-import { DROP_CAUSES, type PacketFate } from './fate.js';
+import type { PacketFate } from './fate.js';
+import { dropCauses, maxDelayUs } from './stages/index.js';
 
 /**
  * Traces: one JSON line per packet, `{"direction":"forward","ordinal":0,"fate":"forwarded",...}`. Replaying a
@@ -27,7 +28,7 @@ export interface TraceWriter {
 const FLUSH_LINES = 512;
 
 /** Opens `path` for a trace; failing to open it is a UsageError naming `field`. */
-export async function createTraceWriter(path: string, field = '--record'): Promise<TraceWriter> {
+export async function createTraceWriter(path: string, field = 'record'): Promise<TraceWriter> {
   const stream = createWriteStream(path);
   try {
     await once(stream, 'open');
@@ -52,19 +53,39 @@ export async function createTraceWriter(path: string, field = '--record'): Promi
   };
 }
 
-const lineSchema = z.strictObject({
-  direction: z.enum(['forward', 'reverse']),
-  ordinal: z.number().int().min(0),
-  fate: z.enum(['forwarded', 'dropped']),
-  cause: z.enum(DROP_CAUSES as [string, ...string[]]).optional(),
-  duplicated: z.boolean(),
-  corrupted: z.number().int().min(0).nullable(),
-  reordered: z.boolean(),
-  delayUs: z.number().min(0),
-});
+/** A UDP datagram is at most 65,535 bytes (its length field's limit): no flipped bit lies beyond. */
+const MAX_DATAGRAM_BITS = 65_535 * 8;
 
-/** Reads a trace; a malformed line is a UsageError naming `field`, the file and the line. */
-export async function readTrace(path: string, field = '--replay'): Promise<Trace> {
+/** A trace line's schema; its causes and longest delay are those of the stages registered now. */
+function lineSchema() {
+  const maxDelay = Math.ceil(maxDelayUs());
+  const BIT = `must be null or the index of a bit in a datagram (below ${MAX_DATAGRAM_BITS})`;
+  return z.strictObject({
+    direction: z.enum(['forward', 'reverse']),
+    ordinal: z.number().int().min(0),
+    fate: z.enum(['forwarded', 'dropped']),
+    cause: z.enum(dropCauses() as [string, ...string[]]).optional(),
+    duplicated: z.boolean(),
+    corrupted: z
+      .number({ error: BIT })
+      .int({ error: BIT })
+      .min(0, { error: BIT })
+      .max(MAX_DATAGRAM_BITS - 1, { error: BIT })
+      .nullable(),
+    reordered: z.boolean(),
+    delayUs: z
+      .number()
+      .min(0)
+      .max(maxDelay, { error: `must be at most ${maxDelay} (${(maxDelay / 3.6e9).toFixed(1)} h, the longest the simulator holds a packet)` }),
+  });
+}
+
+/**
+ * Reads a trace; a malformed line, an ordinal given twice in a direction or a trace with no fates at all is a
+ * UsageError naming `field`, the file and the line. Whether a corrupted bit lies inside its datagram is known only
+ * when the datagram arrives: the chain counts those as replay errors.
+ */
+export async function readTrace(path: string, field = 'replay'): Promise<Trace> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -72,7 +93,9 @@ export async function readTrace(path: string, field = '--replay'): Promise<Trace
     throw new UsageError(`${field}: cannot read ${path}: ${(err as Error).message}`);
   }
   const trace: Trace = { forward: new Map(), reverse: new Map() };
-  text.split('\n').forEach((line, i) => {
+  const schema = lineSchema();
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${field}: ${path}:${i + 1}`;
     let json: unknown;
@@ -81,7 +104,7 @@ export async function readTrace(path: string, field = '--replay'): Promise<Trace
     } catch {
       throw new UsageError(`${where}: not a JSON line`);
     }
-    const parsed = lineSchema.safeParse(json);
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new UsageError(`${where}: ${issue.path.join('.') || 'line'}: ${issue.message}`);
@@ -90,7 +113,18 @@ export async function readTrace(path: string, field = '--replay'): Promise<Trace
     if ((fate.fate === 'dropped') !== (fate.cause !== undefined)) {
       throw new UsageError(`${where}: cause: a dropped packet needs a cause, a forwarded one none`);
     }
+    if (trace[direction].has(fate.ordinal)) {
+      const first = lines.findIndex((l) => l.trim() !== '' && sameKey(JSON.parse(l), direction, fate.ordinal));
+      throw new UsageError(`${where}: ordinal ${fate.ordinal} of the ${direction} direction is already on line ${first + 1}`);
+    }
     trace[direction].set(fate.ordinal, fate as PacketFate);
   });
+  if (trace.forward.size + trace.reverse.size === 0) {
+    throw new UsageError(`${field}: ${path}: holds no packet fates (a trace is one JSON line per packet)`);
+  }
   return trace;
+}
+
+function sameKey(line: { direction?: unknown; ordinal?: unknown }, direction: TraceDirection, ordinal: number): boolean {
+  return line.direction === direction && line.ordinal === ordinal;
 }

@@ -42,14 +42,21 @@ export function durationUs(value: unknown): number {
 /** '10%', '0.1' or 0.1 -> 0.1; must lie in [0, 1]. */
 export function ratio(value: unknown): number {
   let n = NaN;
+  let percent = false;
   if (typeof value === 'number') n = value;
   else if (typeof value === 'string') {
     const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value);
-    if (m) n = m[2] ? Number(m[1]) / 100 : Number(m[1]);
+    if (m) {
+      percent = m[2] === '%';
+      n = percent ? Number(m[1]) / 100 : Number(m[1]);
+    }
   }
   if (!Number.isFinite(n)) throw new UnitError(`${show(value)} is not a ratio (use 10% or 0.1)`);
-  if (n < 0 || n > 1) throw new UnitError(`${show(value)} is outside 0..100%`);
-  return n;
+  if (n >= 0 && n <= 1) return n;
+  if (percent) throw new UnitError(`${show(value)} is outside 0..100%`);
+  // `--loss 40` most likely meant 40%: say why it is refused, and what would be taken.
+  const hint = n > 1 && n <= 100 ? `; did you mean ${String(value).trim()}%?` : ' (e.g. 0.1 for 10%)';
+  throw new UnitError(`${show(value)}: a number without % is a ratio from 0 to 1${hint}`);
 }
 
 const SI: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9 };
@@ -80,6 +87,15 @@ export function byteSize(value: unknown): number {
   }
   if (!Number.isFinite(n) || n <= 0) throw new UnitError(`${show(value)} is not a size in bytes (e.g. 64kb, 1mb, 1500b)`);
   return Math.round(n);
+}
+
+/** `parse`, refusing values above `max` (in its unit); `shown` is the maximum as users write it ('1gb'). */
+export function atMost(parse: (value: unknown) => number, max: number, shown: string): (value: unknown) => number {
+  return (value) => {
+    const n = parse(value);
+    if (n > max) throw new UnitError(`${show(value)} is more than the maximum of ${shown}`);
+    return n;
+  };
 }
 
 export const parseDuration = withField(durationUs);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNetworkConfig } from '../../src/netsim/config.js';
@@ -39,6 +39,13 @@ describe('e2e: netsim relay over real UDP sockets', function () {
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
+
+  /** `framewire netsim` with arguments it must refuse up front; a relay it started by mistake is stopped after the test. */
+  function refused(args: string[]) {
+    const { child, result } = startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', ...args]);
+    cleanup.push(() => child.kill());
+    return result;
+  }
 
   /**
    * client -> relay -> server, and the server echoes every datagram back to whoever sent it (through the relay).
@@ -295,6 +302,40 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     expect(all).to.match(/forward: received 10, forwarded 8, dropped 2 \(loss 0, queue 0, drop-list 2\)/);
   });
 
+  it('framewire netsim --replay: says what it replays (not a seed) and counts a fate that does not fit its datagram', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netsim-replay-'));
+    const trace = join(dir, 'trace.jsonl');
+    const fate = (ordinal: number, more: object) =>
+      JSON.stringify({ direction: 'forward', ordinal, fate: 'forwarded', duplicated: false, corrupted: null, reordered: false, delayUs: 0, ...more });
+    // Ordinal 1's bit 100 is beyond the 6-byte datagram sent as ordinal 1; ordinal 3 is not in the trace.
+    await writeFile(trace, [
+      fate(0, { fate: 'dropped', cause: 'loss' }), fate(1, { corrupted: 100 }), fate(2, { corrupted: 0 }),
+    ].join('\n') + '\n');
+    const server = await udp();
+    cleanup.push(() => server.close());
+    const got: Buffer[] = [];
+    server.on('message', (msg) => got.push(msg));
+    const { child, result } = startFramewire([
+      'netsim', '--listen', '127.0.0.1:0', '--to', `127.0.0.1:${port(server)}`, '--replay', trace,
+    ]);
+    cleanup.push(() => child.kill());
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    await until(() => /relaying 127\.0\.0\.1:(\d+)/.test(stderr), () => `the relaying line on stderr: ${stderr}`, 15_000);
+    expect(stderr).to.contain(`netsim: replaying ${trace}\n`);
+    expect(stderr).to.not.match(/seed/);
+    const relayPort = Number(/relaying 127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+    const client = await udp();
+    cleanup.push(() => client.close());
+    for (let i = 0; i < 4; i++) client.send(Buffer.alloc(6, i), relayPort, '127.0.0.1');
+    await until(() => got.length === 3, () => `3 datagrams at the server, got ${got.length}`);
+    child.kill('SIGINT');
+    const { code, stderr: all } = await result;
+    expect(code).to.equal(0);
+    expect(got.map((d) => d.toString('hex'))).to.deep.equal(['010101010101', '820202020202', '030303030303']);
+    expect(all).to.match(/forward: received 4, forwarded 3, dropped 1 \(loss 1, queue 0, drop-list 0\), duplicated 0, corrupted 1, .*not in trace 1, replay errors 1\n/);
+  });
+
   it('framewire netsim: a bad flag exits 2 naming the flag', async () => {
     const { result } = startFramewire(['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', '--jitter', '5']);
     const { code, stderr } = await result;
@@ -307,6 +348,45 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     const { code, stderr } = await startFramewire(args).result;
     expect(code).to.equal(2);
     expect(stderr).to.match(/^framewire: --burst: /m);
+  });
+
+  it('framewire netsim: a delay of a month is a usage error naming the flag', async () => {
+    const { code, stderr } = await refused(['--delay', '2600000s']);
+    expect(code).to.equal(2);
+    expect(stderr).to.equal("framewire: --delay: '2600000s' is more than the maximum of 3600s (1 hour)\n");
+  });
+
+  it('framewire netsim: a ratio flag given as a bare percentage says a bare number is a ratio', async () => {
+    for (const flag of ['--loss', '--duplicate']) {
+      const { code, stderr } = await refused([flag, '40']);
+      expect(code).to.equal(2);
+      expect(stderr).to.equal(`framewire: ${flag}: '40': a number without % is a ratio from 0 to 1; did you mean 40%?\n`);
+    }
+  });
+
+  for (const [flag, value, message] of [
+    ['--distribution', 'pareto', "must be 'uniform' or 'normal'"],
+    ['--loss-model', 'random', "must be 'bernoulli' or 'gilbert-elliott'"],
+  ]) {
+    it(`framewire netsim: a choice flag's bad value is a framewire usage error: ${flag} ${value}`, async () => {
+      const { code, stderr } = await refused([flag!, value!]);
+      expect(code).to.equal(2);
+      expect(stderr).to.equal(`framewire: ${flag}: ${message}\n`);
+    });
+  }
+
+  it('framewire netsim --help lists the choices of its choice flags', async () => {
+    const { code, stdout } = await startFramewire(['netsim', '--help']).result;
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/--distribution <dist>\s+jitter distribution \(choices: "uniform", "normal"\)/);
+    expect(stdout).to.match(/--loss-model <model>\s+loss model \(choices: "bernoulli",\s+"gilbert-elliott"\)/);
+  });
+
+  it('framewire netsim: a trace it cannot read is named by its flag (the library names the setting)', async () => {
+    const missing = join(tmpdir(), 'framewire-no-such-trace.jsonl');
+    const { code, stderr } = await refused(['--replay', missing]);
+    expect(code).to.equal(2);
+    expect(stderr).to.match(new RegExp(`^framewire: --replay: cannot read ${missing}: `, 'm'));
   });
 
   it('relays a GStreamer rtpvrawpay stream to a plain socket', async function () {

@@ -1,15 +1,30 @@
-import type { ImpairmentSettings } from '../config.js';
 import type { FateScratch } from '../fate.js';
 import { Purpose, type KeyedRng } from '../rng.js';
-import type { Stage } from './stage.js';
+import { ratio } from '../units.js';
+import { unit } from './setting.js';
+import { defineStage, type Stage } from './stage.js';
+
+export interface DuplicateSettings {
+  duplicate: number;
+}
 
 /** Sends a packet twice, the copy right behind the original. */
-export class DuplicateStage implements Stage {
+export const duplicateStage = defineStage({
+  name: 'duplicate',
+  settings: {
+    duplicate: { schema: unit(ratio), flag: { name: 'duplicate', value: 'ratio', help: 'packet duplication' } },
+  },
+  causes: [],
+  resolve: (raw): DuplicateSettings => ({ duplicate: raw.duplicate ?? 0 }),
+  create: (rng) => new Duplicate(rng),
+});
+
+class Duplicate implements Stage<DuplicateSettings> {
   private probability = 0;
 
   constructor(private readonly rng: KeyedRng) {}
 
-  configure(settings: ImpairmentSettings): void {
+  configure(settings: DuplicateSettings): void {
     this.probability = settings.duplicate;
   }
 

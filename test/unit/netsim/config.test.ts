@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { DEFAULT_QUEUE_BYTES, parseNetworkConfig } from '../../../src/netsim/config.js';
+import { parseNetworkConfig } from '../../../src/netsim/config.js';
+import { DEFAULT_QUEUE_BYTES } from '../../../src/netsim/stages/rate-limit.js';
 import { UsageError } from '../../../src/usage-error.js';
 
 function failure(json: unknown): string {
@@ -83,6 +84,20 @@ describe('netsim network config', () => {
     expect(failure({ dropList: [1, -2] })).to.match(/^network\.dropList\[1\]: must be a list of packet ordinals/);
     expect(failure({ reorderOnJitter: 'no' })).to.equal('network.reorderOnJitter: must be true or false');
     expect(failure([])).to.match(/^network: /);
+  });
+
+  it('refuses delays, jitters and queues beyond an hour of waiting, naming the field', () => {
+    expect(failure({ delay: '2600000s' })).to.equal("network.delay: '2600000s' is more than the maximum of 3600s (1 hour)");
+    expect(failure({ jitter: '3600001ms' })).to.match(/^network\.jitter: '3600001ms' is more than the maximum of 3600s/);
+    expect(failure({ delay: '1s', timeline: [{ at: '1s', delay: '2h' }] })).to.match(/^network\.timeline\[0\]\.delay: /);
+    expect(failure({ delay: '1s', timeline: [{ at: '1s', delay: '4000s' }] })).to.match(/^network\.timeline\[0\]\.delay: '4000s' is more than/);
+    expect(failure({ rate: '1gbit', queue: '2gb' })).to.equal("network.queue: '2gb' is more than the maximum of 1gb");
+    // 64 KiB (the default queue) at 100 bit/s: 5243 s to drain.
+    expect(failure({ rate: '100bit' })).to.match(/^network\.rate: at 100 bit\/s the queue of 65536 bytes takes 5243s to drain/);
+    expect(failure({ rate: '1mbit', queue: '1gb' })).to.match(/^network\.queue: at 1000000 bit\/s the queue of 1073741824 bytes takes 8590s/);
+    // At the limits, accepted.
+    const c = parseNetworkConfig({ delay: '3600s', jitter: '3600s', rate: '1mbit', queue: '400mb' });
+    expect(c.settings).to.include({ delayUs: 3_600_000_000, jitterUs: 3_600_000_000, queueBytes: 400 * 1024 ** 2 });
   });
 
   it('uses the given path or labels for messages', () => {

@@ -70,6 +70,27 @@ describe('netsim determinism', () => {
     expect(r.stats.unreplayed).to.equal(9);
   });
 
+  it('counts a replayed fate that does not fit its datagram as a replay error, and corrupts nothing', () => {
+    // A 6-byte datagram has 48 bits: bit 100 is beyond its end.
+    const trace = new Map<number, PacketFate>([
+      [0, { ordinal: 0, fate: 'forwarded', duplicated: false, corrupted: 100, reordered: false, delayUs: 0 }],
+      [1, { ordinal: 1, fate: 'forwarded', duplicated: false, corrupted: 47, reordered: false, delayUs: 0 }],
+    ]);
+    const r = drive({}, { packets: 2, bytes: 6, replay: trace });
+    expect(r.stats).to.include({ forwarded: 2, corrupted: 1, replayErrors: 1 });
+    expect(r.delivered[0]!.equals(datagram(0, 6))).to.equal(true);
+    expect(r.delivered[1]!.equals(datagram(1, 6))).to.equal(false);
+  });
+
+  it('counts a replayed drop whose cause no stage gives as a replay error', () => {
+    const trace = new Map<number, PacketFate>([
+      [0, { ordinal: 0, fate: 'dropped', cause: 'gremlins', duplicated: false, corrupted: null, reordered: false, delayUs: 0 }],
+    ]);
+    const r = drive({}, { packets: 1, replay: trace });
+    expect(r.stats).to.include({ received: 1, forwarded: 0, replayErrors: 1 });
+    expect(r.stats.dropped).to.deep.equal({ loss: 0, queue: 0, dropList: 0 });
+  });
+
   it('timeline steps take effect at their time since the first packet', () => {
     const r = drive(
       { delay: '5ms', timeline: [{ at: '1s', loss: '100%' }, { at: '2s', loss: 0, delay: '1ms' }] },
@@ -109,6 +130,31 @@ describe('netsim chain', () => {
     await chain.drain();
     expect(seen.map((d) => d.readUInt32BE(0))).to.deep.equal([1, 2]);
     chain.close();
+  });
+
+  it('holds a packet due beyond the reach of a Node timer without a timer overflow warning', async () => {
+    // Node turns a timeout above 2^31-1 ms into 1 ms and warns each time: a chain re-arming for such a packet
+    // would print a TimeoutOverflowWarning every millisecond. A replayed fate is the one way a delay that long
+    // reaches the chain without a setting refusing it.
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    const fate: PacketFate = { ordinal: 0, fate: 'forwarded', duplicated: false, corrupted: null, reordered: false, delayUs: 1e15 };
+    const chain = createImpairmentChain(parseNetworkConfig({}), {
+      seed: 1,
+      deliver: () => expect.fail('not due for 31 years'),
+      replay: new Map([[0, fate]]),
+    });
+    try {
+      chain.push(datagram(0, 10));
+      // The warning is emitted on the next tick after the timer is armed; give it a few turns of the event loop.
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).to.not.include('TimeoutOverflowWarning');
+      expect(chain.pending).to.equal(1);
+    } finally {
+      chain.close();
+      process.off('warning', onWarning);
+    }
   });
 
   it('counts what was still waiting at close as discarded', () => {

@@ -45,8 +45,15 @@ describe('netsim units', () => {
       "network.loss: '12x' is not a ratio (use 10% or 0.1)",
     );
     expect(failure(() => parseRatio('150%', '--loss'))).to.equal("--loss: '150%' is outside 0..100%");
-    expect(failure(() => parseRatio(2, '--loss'))).to.equal('--loss: 2 is outside 0..100%');
     expect(failure(() => parseRatio('', '--loss'))).to.match(/^--loss: '' is not a ratio/);
+  });
+
+  it('says that a number without % is a ratio from 0 to 1, and suggests the percentage it may have meant', () => {
+    expect(failure(() => parseRatio('40', '--loss'))).to.equal("--loss: '40': a number without % is a ratio from 0 to 1; did you mean 40%?");
+    expect(failure(() => parseRatio(2, 'network.duplicate'))).to.equal('network.duplicate: 2: a number without % is a ratio from 0 to 1; did you mean 2%?');
+    expect(failure(() => parseRatio('2.5', '--corrupt'))).to.match(/^--corrupt: '2\.5': .*did you mean 2\.5%\?$/);
+    expect(failure(() => parseRatio('400', '--reorder'))).to.equal("--reorder: '400': a number without % is a ratio from 0 to 1 (e.g. 0.1 for 10%)");
+    expect(failure(() => parseRatio(-0.5, 'network.loss'))).to.equal('network.loss: -0.5: a number without % is a ratio from 0 to 1 (e.g. 0.1 for 10%)');
   });
 
   it('parses bit rates with SI prefixes', () => {
