@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
+import { until } from '../support/until.js';
 import { framewire, startFramewire, type CliResult } from '../support/cli.js';
 import { freeUdpPort } from '../support/ports.js';
 
@@ -87,19 +88,22 @@ describe('e2e: camera sources', function () {
   it('a camera that goes away mid-run stops the sender with a message; the receiver still reports', async () => {
     const port = await freeUdpPort();
     const report = join(dir, 'unplugged.json');
-    const { result: received } = await startReceiver(['--listen', `127.0.0.1:${port}`, '--timeout', '4', '--report', report]);
+    // The receiver writes each whole frame as a PNG: a file appearing is proof that frames flow end to end.
+    const frames = join(dir, 'unplugged-frames');
+    const { result: received } = await startReceiver([
+      '--listen', `127.0.0.1:${port}`, '--timeout', '4', '--report', report, '--sink', `png:${frames}`,
+    ]);
     const sender = startFramewire(['send', '--source', 'lavfi:testsrc2', '--fps', '30', '--to', `127.0.0.1:${port}`]);
-    // Wait until frames flow, then play the camera being unplugged: its capture process dies.
-    await new Promise<void>((resolve) => {
-      sender.child.stderr!.on('data', (d: Buffer) => { if (String(d).includes('framewire send:')) resolve(); });
-    });
     let ffmpeg: number[] = [];
-    for (let i = 0; i < 100 && ffmpeg.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    await until(() => ffmpeg.length > 0, () => 'the ffmpeg capture process', 15_000, async () => {
       ffmpeg = await ffmpegChildren(sender.child);
-    }
+    });
     expect(ffmpeg, 'one ffmpeg capture process').to.have.length(1);
-    await new Promise((r) => setTimeout(r, 500));
+    let written = 0;
+    await until(() => written > 0, () => 'a frame at the receiver', 15_000, async () => {
+      written = (await readdir(frames).catch(() => [])).length;
+    });
+    // Now play the camera being unplugged: its capture process dies.
     process.kill(ffmpeg[0], 'SIGKILL');
     const s = await sender.result;
     expect(s.code).to.equal(1);

@@ -392,6 +392,8 @@ describe('e2e: netsim relay over real UDP sockets', function () {
   it('relays a GStreamer rtpvrawpay stream to a plain socket', async function () {
     const receiver = await udp();
     cleanup.push(() => receiver.close());
+    // The whole stream (1.7 MB) fits: what this test checks is the relay, not how fast this loop reads a socket.
+    receiver.setRecvBufferSize(8 * 1024 * 1024);
     let rtp = 0;
     let bad = 0;
     receiver.on('message', (msg) => {
