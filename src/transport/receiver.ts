@@ -67,6 +67,8 @@ export interface ReceiverReport {
   socketErrors: number;
   /** What each added feature reported, by name. */
   features?: Record<string, unknown>;
+  /** Errors features threw on incoming RTCP (counted, with the first; reception went on). */
+  featureErrors: { count: number; first: string };
   endReason: 'frames' | 'timeout' | 'stopped';
 }
 
@@ -273,6 +275,7 @@ export class Receiver {
       sinkErrors,
       socketErrors: portErrors(this.media) + portErrors(this.rtcp) + this.rtcpUnsent,
       ...(Object.keys(features).length > 0 ? { features } : {}),
+      featureErrors: { ...this.session.featureErrors },
       endReason,
     };
   }

@@ -64,6 +64,8 @@ export interface SenderStats {
   otherReceived: number;
   /** What each added feature reported, by name. */
   features?: Record<string, unknown>;
+  /** Errors features threw on incoming RTCP (counted, with the first; sending went on). */
+  featureErrors: { count: number; first: string };
 }
 
 /**
@@ -196,6 +198,7 @@ export class Sender {
       rtcpReceived: this.rtcpReceived,
       otherReceived: this.otherReceived,
       ...(Object.keys(features).length > 0 ? { features } : {}),
+      featureErrors: { ...this.session.featureErrors },
     };
   }
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { until } from '../support/until.js';
 import dgram from 'node:dgram';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -119,6 +120,68 @@ describe('e2e: receive options', function () {
         expect(sink.written).to.deep.equal(partial ? [false, false, false, false, false, false] : []);
       });
     }
+  });
+
+  describe('the latency budget (--latency)', () => {
+    const geometry = { width: 160, height: 120, format: 'rgb24' } as const;
+    const opened: Array<() => unknown> = [];
+    // A test that fails mid-way must not leave a socket open: mocha would wait on it forever.
+    afterEach(async () => {
+      for (const close of opened.splice(0)) await close();
+    });
+
+    /** Frames 0 and 1 as datagrams (the last packet of each lies far below the stamp), and a socket to send from. */
+    async function twoFrames() {
+      const source = await createPatternSource('smpte', geometry);
+      const writer = createStreamWriter(payloadFormat('rtp'), geometry, { mtu: 1400 });
+      const frames: Buffer[][] = [];
+      for await (const frame of source) {
+        frames.push(datagramsOf(writer.write(frame)));
+        if (frames.length === 2) break;
+      }
+      await source.close();
+      const socket = dgram.createSocket('udp4');
+      opened.push(() => socket.close());
+      const send = (port: number, packets: Buffer[]) => Promise.all(packets.map((p) =>
+        new Promise((resolve) => socket.send(p, port, '127.0.0.1', resolve))));
+      return { frames, send };
+    }
+
+    it('gives up a frame on time with no later packet to prompt it, and counts what comes after as late', async () => {
+      const records: FrameRecord[] = [];
+      const receiver = await Receiver.open({
+        listen: { host: '127.0.0.1', port: 0 }, geometry, wire: 'rtp', latencyMs: 50, onFrame: (r) => records.push(r),
+      });
+      opened.push(() => { receiver.stop(); return receiver.done; });
+      const { frames, send } = await twoFrames();
+      await send(receiver.address.port, frames[0]!.slice(0, -1));
+      await send(receiver.address.port, frames[1]!);
+      // Frame 1 is whole at once; frame 0 waits 50 ms for its missing packet, then the receiver's timer gives it up.
+      await until(() => records.length === 2, () => `2 frames handed over, got ${JSON.stringify(records)}`);
+      expect(records.map((r) => [r.index, r.complete])).to.deep.equal([[1, true], [0, false]]);
+      await send(receiver.address.port, [frames[0]!.at(-1)!]);
+      await until(() => receiver.progress().packetsReceived === frames[0]!.length + frames[1]!.length, () => 'the straggler');
+      receiver.stop();
+      const report = await receiver.done;
+      expect(report).to.include({ framesComplete: 1, framesIncomplete: 1, packetsLate: 1, packetsLost: 0 });
+    });
+
+    it('lets a packet that comes within the budget complete its frame, which is not late', async () => {
+      const records: FrameRecord[] = [];
+      const receiver = await Receiver.open({
+        listen: { host: '127.0.0.1', port: 0 }, geometry, wire: 'rtp', latencyMs: 5_000, onFrame: (r) => records.push(r),
+      });
+      opened.push(() => { receiver.stop(); return receiver.done; });
+      const { frames, send } = await twoFrames();
+      await send(receiver.address.port, frames[0]!.slice(0, -1));
+      await send(receiver.address.port, frames[1]!);
+      await send(receiver.address.port, [frames[0]!.at(-1)!]);
+      await until(() => records.length === 2, () => `2 frames handed over, got ${JSON.stringify(records)}`);
+      receiver.stop();
+      const report = await receiver.done;
+      expect(records.map((r) => [r.index, r.complete, r.intact])).to.deep.equal([[1, true, true], [0, true, true]]);
+      expect(report).to.include({ framesComplete: 2, framesIncomplete: 0, packetsLate: 0, packetsLost: 0 });
+    });
   });
 
   it('counts a whole frame whose pixels were changed on the way as corrupt, and still hands it to sinks', async () => {

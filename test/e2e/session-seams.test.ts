@@ -140,6 +140,11 @@ function heldSource(inner: Source, count: number): Source & { release: () => voi
 
 describe('e2e: session seams over real sockets', function () {
   this.timeout(30_000);
+  const opened: Array<() => unknown> = [];
+  // A test that fails mid-way must not leave a socket open (or a sender held): mocha would wait on it forever.
+  afterEach(async () => {
+    for (const close of opened.splice(0).reverse()) await close();
+  });
 
   for (const rtcpMux of [false, true]) {
     it(`features on both sides see every packet, RTCP flows both ways${rtcpMux ? ' muxed on the RTP port' : ' on RTP port + 1'}, and the send history outlives the frame buffers`, async () => {
@@ -148,6 +153,7 @@ describe('e2e: session seams over real sockets', function () {
         listen: { host: '127.0.0.1', port: 0 }, geometry: g, wire: 'rtp', frames: FRAMES, timeoutSec: 10, rtcpMux,
         features: [receiveToy],
       });
+      opened.push(() => { receiver.stop(); return receiver.done; });
       if (!rtcpMux) expect(receiver.rtcpAddress?.port).to.equal(receiver.address.port + 1);
       const sendToy = new ToySendFeature();
       // The pattern source reuses a small pool of frame buffers: packets named later are no longer in them.
@@ -156,6 +162,7 @@ describe('e2e: session seams over real sockets', function () {
         to: receiver.address, wire: 'rtp', mtu: 1400, fps: 100, rtcpMux, features: [sendToy],
       });
       const sent = sender.run();
+      opened.push(() => { source.release(); return sent; }, () => source.close());
       const report = await receiver.done;
       await until(() => sendToy.rtcpIn >= FRAMES, () => `${FRAMES} RTCP datagrams at the sender, got ${sendToy.rtcpIn}`);
       source.release();
@@ -211,6 +218,7 @@ describe('e2e: session seams over real sockets', function () {
       const receiver = await Receiver.open({
         listen: { host: '127.0.0.1', port: 0 }, geometry: g, wire: 'toy-halves', frames: 5, timeoutSec: 10,
       });
+      opened.push(() => { receiver.stop(); return receiver.done; });
       const source = await createPatternSource('smpte', g);
       const sender = await Sender.open(source, { to: receiver.address, wire: 'toy-halves', mtu: 65_000, fps: 100, frames: 5 });
       const stats = await sender.run();

@@ -24,6 +24,10 @@ describe('cli usage errors', function () {
     { what: 'an unknown flag', args: ['send', '--bogus'], names: [/--bogus/] },
     { what: 'a listen port above 65535', args: ['receive', '--listen', '127.0.0.1:99999'], names: [/--listen/, /99999/] },
     { what: 'an unknown sink kind', args: ['receive', '--sink', 'bogus:x'], names: [/--sink/, /bogus/] },
+    { what: 'a negative latency budget', args: ['receive', '--latency=-5'], names: [/--latency/, /-5/] },
+    { what: 'a latency budget beyond ten seconds', args: ['receive', '--latency', '20000'], names: [/--latency/, /20000/] },
+    { what: 'an unknown wire', args: ['send', '--wire', 'srt'], names: [/--wire/, /srt/, /rtp, raw/] },
+    { what: 'a raw frame too big for a datagram', args: ['send', '--wire', 'raw', '--size', '320x240'], names: [/--wire/, /230400/] },
   ];
 
   for (const { what, args, names } of cases) {

@@ -47,12 +47,13 @@ function syntheticReport(): ScenarioReport {
     },
     sender: {
       framesSent: 2, packetsSent: 2, bytesSent: 2, sendErrors: 0, framesLate: 0, durationSec: 1, fps: 2, bitrateMbps: 0,
-      rtcpReceived: 0, otherReceived: 0,
+      rtcpReceived: 0, otherReceived: 0, featureErrors: { count: 0, first: '' },
     },
     receiver: {
       framesComplete: 1, framesIncomplete: 1, framesCorrupt: 0, packetsReceived: 1, packetsLost: 1, packetsDuplicate: 0,
       packetsMalformed: 0, packetsLate: 0, packetsForeignSsrc: 0, ssrcChanges: 0, bytesReceived: 1, bitrateMbps: 0,
-      durationSec: 1, sinkDrops: {}, sinkErrors: {}, socketErrors: 0, endReason: 'stopped',
+      durationSec: 1, sinkDrops: {}, sinkErrors: {}, socketErrors: 0, featureErrors: { count: 0, first: '' },
+      endReason: 'stopped',
     },
     frames: [
       { index: 0, complete: true, fate: 'complete', latencyMs: 4, bytesMissing: 0, arrivalUs: 1 },
