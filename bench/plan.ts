@@ -94,6 +94,7 @@ function matches(row: PlannedRow, filter: string[]): boolean {
 
 const SIZES = ['160x120', '640x480', '1280x720', '1920x1080'];
 const QUICK_SIZES = ['160x120', '640x480'];
+const MEMORY_SIZES = ['1920x1080', '160x120'];
 
 /**
  * The suite: every size x format x mtu directly, the headline configuration (rgb24, mtu 1400) through the relay,
@@ -124,7 +125,10 @@ export function planRows(opts: BenchOptions, have: { gstreamer: boolean; nativeA
     rows.push({ kind: 'latency', size, format: 'rgb24', mtu: 1400, fps: 30, durationSec: Math.max(d, 3), engines: framewireOnly });
   }
   if (!opts.quick) {
-    rows.push({ kind: 'memory', size: '1920x1080', format: 'rgb24', mtu: 1400, fps: 'max', durationSec: opts.memorySec, engines: framewireOnly.slice(0, 1) });
+    // Large frames show the buffers; small frames at thousands a second show anything kept per frame.
+    for (const size of MEMORY_SIZES) {
+      rows.push({ kind: 'memory', size, format: 'rgb24', mtu: 1400, fps: 'max', durationSec: opts.memorySec, engines: framewireOnly.slice(0, 1) });
+    }
   }
   rows.push({ kind: 'ceiling', size: '-', format: 'rgb24', mtu: 1400, fps: 'max', durationSec: opts.quick ? 1 : 3, engines: [] });
   const wanted = opts.filters.length ? rows.filter((r) => opts.filters.some((f) => matches(r, f))) : rows;

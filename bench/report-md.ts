@@ -79,8 +79,7 @@ export function renderMarkdown(results: BenchResults): string {
       }
     }
   }
-  if (results.memory) {
-    const m = results.memory;
+  for (const m of results.memory) {
     out.push('', `### Receiver memory over ${m.row.durationSec} s at ${m.row.size} ${m.row.format} (unthrottled)`, '');
     out.push('| peak RSS MB | mean RSS first window MB | mean RSS last window MB | growth MB | window | delivered fps | complete % |');
     out.push('|---:|---:|---:|---:|---:|---:|---:|');

@@ -34,7 +34,7 @@ export interface BenchResults {
   noise: Noise;
   ceiling?: Ceiling;
   rows: RowResult[];
-  memory?: MemoryResult & { row: RowConfig };
+  memory: Array<MemoryResult & { row: RowConfig }>;
   failures: string[];
 }
 

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     settings: { quick: opts.quick, repeats: opts.repeats, durationSec: opts.durationSec, filters: opts.filters },
     noise: noise(calibrationBefore, calibrationBefore, loadBefore),
     rows: [],
+    memory: [],
     failures: [],
   };
   for (const [i, row] of rows.entries()) {
@@ -111,8 +112,9 @@ async function main(): Promise<void> {
     try {
       if (row.kind === 'ceiling') results.ceiling = await measureCeiling(row.durationSec);
       else if (row.kind === 'memory') {
-        results.memory = { row, ...(await runMemoryRow(row, row.engines[0] === 'framewire')) };
-        say(`  peak RSS ${results.memory.run.receiverPeakRssMb.toFixed(0)} MB, growth ${results.memory.growthMb.toFixed(1)} MB`);
+        const memory = { row, ...(await runMemoryRow(row, row.engines[0] === 'framewire')) };
+        results.memory.push(memory);
+        say(`  peak RSS ${memory.run.receiverPeakRssMb.toFixed(0)} MB, growth ${memory.growthMb.toFixed(1)} MB`);
       } else results.rows.push(await runRow(row, opts, results.failures));
     } catch (err) {
       results.failures.push(`${rowLabel(row)}: ${(err as Error).message}`);

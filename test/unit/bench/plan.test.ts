@@ -5,13 +5,13 @@ import { UsageError } from '../../../src/usage-error.js';
 const have = { gstreamer: true, nativeAddon: false };
 
 describe('bench: options and the rows they select', () => {
-  it('runs the whole suite by default: 16 direct, 4 relay, 4 latency, memory and ceiling', () => {
+  it('runs the whole suite by default: 16 direct, 4 relay, 4 latency, memory (large and small frames) and ceiling', () => {
     const rows = planRows(parseOptions([], {}), have);
     const count = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).length;
     expect(count((r) => r.kind === 'throughput' && !r.relay)).to.equal(16);
     expect(count((r) => r.kind === 'throughput' && !!r.relay)).to.equal(4);
     expect(count((r) => r.kind === 'latency')).to.equal(4);
-    expect(count((r) => r.kind === 'memory' && r.durationSec === 60)).to.equal(1);
+    expect(count((r) => r.kind === 'memory' && r.durationSec === 60)).to.equal(2);
     expect(count((r) => r.kind === 'ceiling')).to.equal(1);
     expect(rows.find((r) => r.kind === 'throughput' && !r.relay)!.engines).to.deep.equal(['framewire', 'gstreamer']);
   });
