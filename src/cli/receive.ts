@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
 import { processUsage } from '../process-usage.js';
-import { parseSdp } from '../rtp/sdp.js';
+import { parseSdp, type SdpStream } from '../rtp/sdp.js';
 import type { Sink } from '../sinks/sink.js';
 import { createSink } from '../sinks/spec.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../transport/endpoint.js';
@@ -10,7 +10,8 @@ import { Receiver, type ReceiverReport } from '../transport/receiver.js';
 import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { FrameLog, frameLogPath } from './frame-log.js';
-import { collect, nonNegativeNumber, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
+import { feedbackSummary } from './feedback-summary.js';
+import { collect, nonNegativeNumber, parseSsrc, parseWire, positiveInt, positiveNumber, wholeNumber } from './options.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function receiveCommand(): Command {
@@ -28,6 +29,10 @@ export function receiveCommand(): Command {
     .option('--ssrc <n>', 'follow only this SSRC', parseSsrc)
     .option('--latency <ms>', 'how long a frame waits for missing packets once a newer frame has started', nonNegativeNumber('--latency'), 10)
     .option('--rtcp-mux', 'RTCP on the RTP port (RFC 5761) instead of the port above it')
+    .option('--rtcp-interval <ms>', 'ms between RTCP receiver reports (randomized 0.5-1.5x)', positiveNumber('--rtcp-interval'), 200)
+    .option('--rtcp-to <host:port>', 'where RTCP goes (default: back where the sender\'s RTCP comes from)')
+    .option('--nack', 'ask for lost packets (RFC 4585 NACK) and take RFC 4588 retransmissions, within --latency')
+    .option('--rtx-pt <n>', 'payload type of the retransmissions (with --nack)', wholeNumber('--rtx-pt', 96, 127), 97)
     .option('--report <file>', 'write the report as JSON, and each frame\'s record to FILE.frames.jsonl');
   return withExitCode(command, async (opts: ReceiveFlags, cmd: Command) => runReceive(opts, cmd));
 }
@@ -45,10 +50,21 @@ interface ReceiveFlags {
   ssrc?: number;
   latency: number;
   rtcpMux?: boolean;
+  rtcpInterval: number;
+  rtcpTo?: string;
+  nack?: boolean;
+  rtxPt: number;
   report?: string;
 }
 
-async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geometry: FrameGeometry; listen: Endpoint }> {
+interface StreamSettings {
+  geometry: FrameGeometry;
+  listen: Endpoint;
+  /** What an SDP said of feedback: NACK offered, the RTX payload type, RTCP muxed. */
+  sdp?: SdpStream;
+}
+
+async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<StreamSettings> {
   const listen = parseEndpoint(opts.listen, '--listen', true);
   if (!opts.sdp) {
     const geometry = { ...parseSize(opts.size, '--size'), format: parsePixelFormat(opts.format, '--format') };
@@ -62,17 +78,23 @@ async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geome
     throw new UsageError(`--sdp: cannot read '${opts.sdp}' (${err.code ?? err.message})`);
   });
   const sdp = parseSdp(text, '--sdp');
-  return { geometry: sdp.geometry, listen: { host: listen.host, port: sdp.port } };
+  return { geometry: sdp.geometry, listen: { host: listen.host, port: sdp.port }, sdp };
 }
 
 async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
-  const { geometry, listen } = await streamSettings(opts, cmd);
+  const { geometry, listen, sdp } = await streamSettings(opts, cmd);
+  // An SDP that offers NACK feedback (a=rtcp-fb:PT nack) turns it on, with its RTX payload type and RTCP muxing.
+  const nack = opts.nack || sdp?.nack;
+  const rtxPayloadType = cmd.getOptionValueSource('rtxPt') === 'cli' ? opts.rtxPt : (sdp?.rtxPayloadType ?? opts.rtxPt);
   const sinks: Sink[] = [];
   for (const spec of opts.sink ?? ['null']) sinks.push(await createSink(spec));
   const frameLog = opts.report ? new FrameLog(frameLogPath(opts.report)) : undefined;
   const receiver = await Receiver.open({
     listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout,
-    partial: opts.partial, ssrc: opts.ssrc, latencyMs: opts.latency, rtcpMux: opts.rtcpMux, onFrame: frameLog?.write,
+    partial: opts.partial, ssrc: opts.ssrc, latencyMs: opts.latency, rtcpMux: opts.rtcpMux || sdp?.rtcpMux,
+    rtcpIntervalMs: opts.rtcpInterval, onFrame: frameLog?.write,
+    rtcpTo: opts.rtcpTo === undefined ? undefined : parseEndpoint(opts.rtcpTo, '--rtcp-to'),
+    nack: nack ? { rtxPayloadType, mediaPayloadType: sdp?.payloadType } : undefined,
   });
   // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
   const removeInterrupt = onInterrupt(() => receiver.stop());
@@ -100,7 +122,7 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
     const log = { framesLog: frameLog.path, framesLogged: frameLog.written, framesLogDropped: frameLog.dropped };
     await writeFile(opts.report, `${JSON.stringify({ ...report, ...log, usage: processUsage() }, null, 2)}\n`);
   }
-  process.stderr.write(summary(report));
+  process.stderr.write(summary(report) + feedbackSummary(report));
   return 0;
 }
 

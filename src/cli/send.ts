@@ -8,7 +8,8 @@ import { parseEndpoint, formatEndpoint } from '../transport/endpoint.js';
 import { Sender } from '../transport/sender.js';
 import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
-import { parseFps, parseMtu, parseSeed, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
+import { feedbackSummary } from './feedback-summary.js';
+import { parseFps, parseMtu, parseSeed, parseSsrc, parseWire, positiveInt, positiveNumber, wholeNumber } from './options.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function sendCommand(): Command {
@@ -25,7 +26,13 @@ export function sendCommand(): Command {
     .option('--wire <wire>', 'rtp (RFC 4175) or raw (one datagram a frame)', parseWire, 'rtp')
     .option('--sdp <file>', 'write an SDP describing the stream (for ffmpeg/GStreamer receivers)')
     .option('--ssrc <n>', 'fixed RTP SSRC (random by default)', parseSsrc)
-    .option('--rtcp-mux', 'RTCP on the RTP port (RFC 5761) instead of the receiver\'s port above it')
+    .option('--rtcp-mux', 'RTCP on the RTP port (RFC 5761) instead of a socket of its own')
+    .option('--rtcp-interval <ms>', 'ms between RTCP sender reports (randomized 0.5-1.5x)', positiveNumber('--rtcp-interval'), 200)
+    .option('--rtcp-listen <host:port>', 'where this sender reads RTCP (default: any free port)')
+    .option('--rtcp-to <host:port>', 'where this sender\'s RTCP goes (default: the --to port + 1)')
+    .option('--rtx', 'answer NACKs with RFC 4588 retransmissions from a send history')
+    .option('--rtx-pt <n>', 'payload type of the retransmissions', wholeNumber('--rtx-pt', 96, 127), 97)
+    .option('--rtx-history <ms>', 'how long sent packets are kept for retransmission', positiveNumber('--rtx-history'), 1000)
     .option('--stamp', 'stamp frames from sources that are sent verbatim (png)')
     .option('--seed <n>', 'seed for random sources (pattern:noise)', parseSeed)
     .option('--report <file>', 'write the sender stats as JSON');
@@ -43,6 +50,12 @@ interface SendFlags {
   mtu: number;
   wire: string;
   rtcpMux?: boolean;
+  rtcpInterval: number;
+  rtcpListen?: string;
+  rtcpTo?: string;
+  rtx?: boolean;
+  rtxPt: number;
+  rtxHistory: number;
   sdp?: string;
   ssrc?: number;
   stamp?: boolean;
@@ -68,7 +81,10 @@ async function runSend(opts: SendFlags): Promise<number> {
   try {
     sender = await Sender.open(source, {
       to, wire: opts.wire, mtu: opts.mtu, fps: opts.fps, frames: opts.frames, durationSec: opts.duration,
-      ssrc: opts.ssrc, rtcpMux: opts.rtcpMux, signal: abort.signal,
+      ssrc: opts.ssrc, rtcpMux: opts.rtcpMux, signal: abort.signal, rtcpIntervalMs: opts.rtcpInterval,
+      rtcpListen: opts.rtcpListen === undefined ? undefined : parseEndpoint(opts.rtcpListen, '--rtcp-listen', true),
+      rtcpTo: opts.rtcpTo === undefined ? undefined : parseEndpoint(opts.rtcpTo, '--rtcp-to'),
+      rtx: opts.rtx ? { payloadType: opts.rtxPt, historyMs: opts.rtxHistory } : undefined,
     });
   } catch (err) {
     await source.close();
@@ -76,7 +92,10 @@ async function runSend(opts: SendFlags): Promise<number> {
   }
   if (opts.sdp) {
     const fps = opts.fps === 'max' ? undefined : opts.fps;
-    await writeFile(opts.sdp, buildSdp({ geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc }));
+    await writeFile(opts.sdp, buildSdp({
+      geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc, rtcpMux: opts.rtcpMux,
+      ...(opts.rtx ? { nack: true, rtxPayloadType: opts.rtxPt } : {}),
+    }));
   }
   // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
   const removeInterrupt = onInterrupt(() => abort.abort());
@@ -98,7 +117,8 @@ async function runSend(opts: SendFlags): Promise<number> {
   if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`);
   process.stderr.write(
     `framewire send: ${stats.framesSent} frames, ${stats.packetsSent} packets in ${stats.durationSec.toFixed(2)} s ` +
-    `(${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, ${stats.sendErrors} send errors)\n`,
+    `(${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, ${stats.sendErrors} send errors)\n` +
+    feedbackSummary(stats),
   );
   if (failure !== undefined) throw failure;
   return 0;

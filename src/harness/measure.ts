@@ -1,6 +1,6 @@
 import { percentile, round, summarize } from '../metrics.js';
 import type { SentFrame } from '../transport/sender.js';
-import type { Metrics } from './metric-list.js';
+import type { FeedbackMetricName, Metrics } from './metric-list.js';
 import type { FrameMap } from './frame-map.js';
 import type { PacketLoss } from './packet-log.js';
 
@@ -30,7 +30,7 @@ export interface MeasureInput {
 }
 
 export interface Measurements {
-  metrics: Metrics;
+  metrics: Omit<Metrics, FeedbackMetricName>;
   timeSeries: TimeSeries;
   /** Latencies of complete frames, ascending, for a CDF. */
   latenciesMs: number[];
@@ -99,7 +99,7 @@ export function measure(input: MeasureInput): Measurements {
   const latenciesMs = map.frames.flatMap((o) => (o.latencyMs !== undefined ? [o.latencyMs] : [])).sort((a, b) => a - b);
   const latency = summarize([...latenciesMs]);
   const jitter = transitJitterMs(map, sent);
-  const metrics: Metrics = {
+  const metrics: Omit<Metrics, FeedbackMetricName> = {
     framesSent,
     framesReceived: framesSent - framesNeverSeen,
     framesComplete,

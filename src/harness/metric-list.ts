@@ -25,9 +25,15 @@ export interface Metrics {
   packetLossPct: number;
   maxLossBurst: number;
   throughputMbps: number;
+  framesRecovered: number | undefined;
+  rtxOverheadPct: number | undefined;
+  rttP50Ms: number | undefined;
 }
 
 export type MetricName = keyof Metrics;
+
+/** The metrics that come from RTCP, NACK and RTX rather than from the frame map. */
+export type FeedbackMetricName = 'framesRecovered' | 'rtxOverheadPct' | 'rttP50Ms';
 
 /** What each metric measures: the list an expectation may name, and the reference docs/harness.md mirrors. */
 export const METRICS: Readonly<Record<MetricName, string>> = {
@@ -52,6 +58,9 @@ export const METRICS: Readonly<Record<MetricName, string>> = {
   packetLossPct: 'packetsLost / packetsSent, percent',
   maxLossBurst: 'longest run of consecutive lost packets',
   throughputMbps: 'bytes the receiver took in, Mbit/s over its receiving time',
+  framesRecovered: 'complete frames that needed a packet asked for again (protection.nack)',
+  rtxOverheadPct: 'retransmitted bytes / media bytes, percent (protection.nack)',
+  rttP50Ms: "median round trip from the receiver's RTCP reports (LSR/DLSR), ms",
 };
 
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];

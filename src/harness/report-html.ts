@@ -105,6 +105,29 @@ const PAGE_SCRIPT = `
 })();
 `;
 
+/** What RTCP measured and what NACK recovered, as table rows; empty when the run carried neither. */
+function feedbackRows(report: ScenarioReport): string {
+  const rows: Array<[string, string]> = [];
+  const ms = (p?: { p50: number; p99?: number; max?: number }): string =>
+    p ? `p50 ${formatValue(p.p50)}${p.p99 !== undefined ? `, p99 ${formatValue(p.p99)}` : ''}${p.max !== undefined && p.p99 === undefined ? `, max ${formatValue(p.max)}` : ''}` : 'n/a';
+  const { rtcp, nack } = report;
+  if (rtcp) {
+    rows.push(['round trip (sender, from RTCP reports), ms', ms(rtcp.rttMs)]);
+    rows.push(['jitter (receiver), ms', formatValue(rtcp.jitterMs)]);
+    rows.push(['packets lost: receiver measured / its last report said', `${rtcp.packetsLostMeasured} / ${rtcp.peerCumulativeLost ?? 'n/a'}`]);
+    rows.push(['RTCP reports sent (sender / receiver), malformed', `${rtcp.senderReports} / ${rtcp.receiverReports}, ${rtcp.malformed}`]);
+  }
+  if (nack) {
+    rows.push(['packets asked for (NACK datagrams, requests)', `${nack.packetsRequested} (${nack.nacksSent}, ${nack.requestsSent})`]);
+    rows.push(['retransmitted / arrived / too late', `${nack.retransmitted} / ${nack.retransmissionsReceived} / ${nack.packetsTooLate}`]);
+    rows.push(['frames recovered', String(nack.framesRecovered)]);
+    rows.push(['retransmission overhead, % of media bytes', formatValue(nack.overheadPercent)]);
+    rows.push(['latency of recovered frames, ms', ms(nack.latencyMs.recovered)]);
+    rows.push(['latency of frames that needed no repair, ms', ms(nack.latencyMs.clean)]);
+  }
+  return rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n');
+}
+
 /** A self-contained page: summary, expectations, charts (uPlot, inlined) and a strip of received frames. */
 export function toHtmlReport(report: ScenarioReport): string {
   const { js, css } = uplot();
@@ -121,6 +144,7 @@ export function toHtmlReport(report: ScenarioReport): string {
       `<figcaption>frame ${s.index}</figcaption></figure>`).join('\n')
     : '<p>No frame arrived whole.</p>';
   const bursts = Object.entries(report.lossBursts).map(([len, n]) => `${len}: ${n}`).join(', ') || 'none';
+  const feedback = feedbackRows(report);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -163,6 +187,7 @@ ${samples}
 ${rows}
 <tr><th>loss bursts (length: count)</th><td>${escapeHtml(bursts)}</td></tr>
 </table>
+${feedback ? `<h2>RTCP and NACK</h2>\n<table id="feedback">\n${feedback}\n</table>` : ''}
 <script id="report-data" type="application/json">${scriptJson(data)}</script>
 <script>${js}</script>
 <script>${PAGE_SCRIPT}</script>

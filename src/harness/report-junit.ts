@@ -24,10 +24,24 @@ function testcase(e: ExpectationResult, suite: string): string {
 export function toJunitXml(report: ScenarioReport): string {
   const suite = `framewire.${report.name}`;
   const failures = report.expectations.filter((e) => !e.passed).length;
+  const { rtcp, nack } = report;
   const properties = [
     ['seed', String(report.seed)],
     ['deliveredRatio', String(report.deliveredRatio)],
     ['framesSent', String(report.framesSent)],
+    ...(rtcp ? [
+      ['rtcp.rttP50Ms', String(rtcp.rttMs?.p50 ?? '')],
+      ['rtcp.jitterMs', String(rtcp.jitterMs)],
+      ['rtcp.peerFractionLost', String(rtcp.peerFractionLost ?? '')],
+      ['rtcp.packetsLostMeasured', String(rtcp.packetsLostMeasured)],
+    ] : []),
+    ...(nack ? [
+      ['nack.packetsRequested', String(nack.packetsRequested)],
+      ['nack.retransmissionsReceived', String(nack.retransmissionsReceived)],
+      ['nack.framesRecovered', String(nack.framesRecovered)],
+      ['nack.packetsTooLate', String(nack.packetsTooLate)],
+      ['nack.overheadPercent', String(nack.overheadPercent)],
+    ] : []),
   ].map(([k, v]) => `      <property name="${k}" value="${escapeXml(v!)}"/>`);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

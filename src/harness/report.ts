@@ -1,4 +1,6 @@
 import type { ChainStats } from '../netsim/chain.js';
+import type { Percentiles } from '../metrics.js';
+import type { NackReport } from '../session/interceptors/nack.js';
 import type { ReceiverReport } from '../transport/receiver.js';
 import type { SenderStats } from '../transport/sender.js';
 import type { ExpectationResult } from './expectations.js';
@@ -29,6 +31,7 @@ export interface ScenarioEcho {
   mtu: number;
   wire: string;
   network: unknown;
+  protection: { nack: boolean; latency: string; rtxHistory: string };
   sinks: string[];
   expect: Record<string, string>;
 }
@@ -64,6 +67,27 @@ export interface ScenarioReport extends Metrics {
      * longest delay the network could give, plus a margin, after the last send). Counted lost, and in lostOnHost.
      */
     undelivered: number;
+  };
+  /** RTCP: the sender's round trip (LSR/DLSR), the receiver's jitter and loss, and what each said of the other. */
+  rtcp?: {
+    rttMs?: { p50: number; max: number };
+    jitterMs: number;
+    /** Packets lost as the receiver counted them, before retransmission. */
+    packetsLostMeasured: number;
+    /** What the receiver's last report reached the sender with. */
+    peerFractionLost?: number;
+    peerCumulativeLost?: number;
+    senderReports: number;
+    receiverReports: number;
+    malformed: number;
+  };
+  /** Generic NACK and RTX (with protection.nack): requests, recoveries, bytes and latency they cost. */
+  nack?: NackReport & {
+    retransmitted: number;
+    /** Retransmitted bytes / media bytes, percent. */
+    overheadPercent: number;
+    /** Latency of frames a request saved, and of frames that needed none (the cost of waiting for a repair). */
+    latencyMs: { recovered?: Percentiles; clean?: Percentiles };
   };
   sender: SenderStats;
   receiver: Omit<ReceiverReport, 'latencyMs' | 'fps'>;

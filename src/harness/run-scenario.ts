@@ -9,12 +9,14 @@ import { createSink } from '../sinks/spec.js';
 import type { Source } from '../sources/source.js';
 import { createSource } from '../sources/spec.js';
 import { stampRows } from '../stamp.js';
-import { Receiver, type FrameRecord } from '../transport/receiver.js';
+import { Receiver, type FrameRecord, type ReceiverReport } from '../transport/receiver.js';
+import { summarize } from '../metrics.js';
 import { payloadFormat } from '../rtp/index.js';
-import { Sender, type SentFrame } from '../transport/sender.js';
+import { Sender, type SenderStats, type SentFrame } from '../transport/sender.js';
 import { evaluateExpectations, formatCondition } from './expectations.js';
 import { buildFrameMap, type FrameMap } from './frame-map.js';
 import { measure } from './measure.js';
+import type { Metrics } from './metric-list.js';
 import { analyzeLoss, ReceivedPackets, RtpSequenceTap } from './packet-log.js';
 import { REPORT_SCHEMA_VERSION, type ScenarioEcho, type ScenarioReport, type TimelineMark } from './report.js';
 import { writeReports } from './report-files.js';
@@ -44,6 +46,44 @@ const STRAGGLER_MARGIN_MS = 300;
 /** How often the end of a run checks whether everything sent has been read. */
 const DELIVERY_POLL_MS = 5;
 
+/**
+ * RTCP and NACK as the run saw them: each end's own figures beside what its peer reported, what retransmission cost
+ * in bytes, and in latency: frames a request saved against frames that needed none.
+ */
+function feedbackReport(
+  sender: SenderStats,
+  receiver: ReceiverReport,
+  map: FrameMap,
+  sent: readonly SentFrame[],
+  recovered: ReadonlySet<number>,
+): Pick<ScenarioReport, 'rtcp' | 'nack'> {
+  const out: Pick<ScenarioReport, 'rtcp' | 'nack'> = {};
+  if (sender.rtcp && receiver.rtcp) {
+    out.rtcp = {
+      ...(sender.rtcp.rttMs ? { rttMs: { p50: sender.rtcp.rttMs.p50, max: sender.rtcp.rttMs.max } } : {}),
+      jitterMs: receiver.rtcp.jitterMs,
+      packetsLostMeasured: receiver.rtcp.cumulativeLost,
+      ...(sender.rtcp.peer
+        ? { peerFractionLost: sender.rtcp.peer.fractionLost, peerCumulativeLost: sender.rtcp.peer.cumulativeLost }
+        : {}),
+      senderReports: sender.rtcp.reportsSent,
+      receiverReports: receiver.rtcp.reportsSent,
+      malformed: sender.rtcp.malformed + receiver.rtcp.malformed,
+    };
+  }
+  if (receiver.nack && sender.rtx) {
+    const latency = (want: boolean) => summarize(map.frames.flatMap((o, i) =>
+      o.latencyMs !== undefined && recovered.has(sent[i]!.rtpTimestamp!) === want ? [o.latencyMs] : []));
+    out.nack = {
+      ...receiver.nack,
+      retransmitted: sender.rtx.retransmitted,
+      overheadPercent: sender.rtx.overheadPercent,
+      latencyMs: { recovered: latency(true), clean: latency(false) },
+    };
+  }
+  return out;
+}
+
 /** The longest a forwarded packet can be held by any settings the run may use, in ms. */
 function stragglerLimitMs(network: NetworkConfig): number {
   const all: ImpairmentSettings[] = [network.settings, ...network.timeline.map((s) => s.settings)];
@@ -62,8 +102,10 @@ function stragglerLimitMs(network: NetworkConfig): number {
  * forwarded and not yet read by the receiver. Dropped ones are not in flight; so 0 means all was delivered.
  */
 function inFlight(sent: number, relay: Relay, receiver: Receiver): number {
-  const { received, pending, forwarded } = relay.stats.forward;
-  return Math.max(0, sent - received) + pending + Math.max(0, forwarded - receiver.progress().packetsReceived);
+  const { forward, repair } = relay.stats;
+  const { received, pending, forwarded } = forward;
+  // Retransmissions still held by the relay are on their way too: a frame may yet be completed by one.
+  return Math.max(0, sent - received) + pending + repair.pending + Math.max(0, forwarded - receiver.progress().packetsReceived);
 }
 
 /**
@@ -89,6 +131,11 @@ function echo(s: Scenario): ScenarioEcho {
     mtu: s.mtu,
     wire: s.wire,
     network: s.networkInput,
+    protection: {
+      nack: s.protection.nack,
+      latency: `${s.protection.latencyUs / 1000}ms`,
+      rtxHistory: `${s.protection.rtxHistoryUs / 1000}ms`,
+    },
     sinks: s.sinks,
     expect: Object.fromEntries(s.expect.map((e) => [e.metric, formatCondition(e)])),
   };
@@ -147,6 +194,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     const samples = new SampleSink(s.frames);
     const sent: SentFrame[] = [];
     const records: FrameRecord[] = [];
+    const recovered = new Set<number>();
     let sender: Sender | undefined;
     const rtp = payloadFormat(s.wire).framing === 'rtp';
     const tap = rtp ? new RtpSequenceTap(SSRC, INITIAL_SEQUENCE, () => sender?.packetsSent ?? 0) : undefined;
@@ -158,7 +206,10 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
       sinks: [samples, ...userSinks],
       ssrc: tap ? SSRC : undefined,
       rtcpMux: true,
-      features: tap ? [tap] : [],
+      latencyMs: s.protection.latencyUs / 1000,
+      // The loss map is of what the network delivered: the tap sees packets before retransmissions repair any.
+      taps: tap ? [tap] : [],
+      nack: s.protection.nack ? { onRecovered: (ts) => recovered.add(ts) } : undefined,
       onFrame: (record) => records.push(record),
     }));
     cleanups.push(async () => { receiver.stop(); await receiver.done; });
@@ -167,6 +218,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     sender = await asScenarioField(() => Sender.open(source, {
       to: relay.address, wire: s.wire, mtu: s.mtu, fps: s.fps, frames: s.frames, ssrc: SSRC,
       initialSequence: INITIAL_SEQUENCE, rtcpMux: true,
+      rtx: s.protection.nack ? { historyMs: s.protection.rtxHistoryUs / 1000 } : undefined,
       onFrameSent: (frame) => {
         sent.push(frame);
         options.onProgress?.({ framesSent: sent.length, framesTotal: s.frames });
@@ -182,7 +234,14 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     const map = buildFrameMap({ sent, records, frameBytes: frameBytes(geometry), stamped });
     const loss = analyzeLoss(tap ? tap.received : rawPacketsSeen(map), senderStats.packetsSent);
     const measured = measure({ map, sent, loss, fps: s.fps, receiver: received });
-    const expectations = evaluateExpectations(s.expect, measured.metrics);
+    const feedback = feedbackReport(senderStats, received, map, sent, recovered);
+    const metrics: Metrics = {
+      ...measured.metrics,
+      framesRecovered: feedback.nack?.framesRecovered,
+      rtxOverheadPct: feedback.nack?.overheadPercent,
+      rttP50Ms: feedback.rtcp?.rttMs?.p50,
+    };
+    const expectations = evaluateExpectations(s.expect, metrics);
     const { latencyMs: _latency, fps: _fps, ...receiverTotals } = received;
     const { delayUs: _delay, latenessUs: _lateness, ...forward } = relayStats.forward;
     const report: ScenarioReport = {
@@ -192,7 +251,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
       passed: expectations.every((e) => e.passed),
       startedAt: startedAt.toISOString(),
       durationSec: (Date.now() - startedAt.getTime()) / 1000,
-      ...measured.metrics,
+      ...metrics,
       scenario: echo(s),
       expectations,
       lossBursts: loss.bursts,
@@ -205,6 +264,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
         lostOnHost: lostOnHost(loss.packetsLost, forward),
         undelivered,
       },
+      ...feedback,
       sender: senderStats,
       receiver: receiverTotals,
       frames: map.frames,

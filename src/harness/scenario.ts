@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PIXEL_FORMATS, parseSize, validateGeometry, type FrameGeometry, type PixelFormat } from '../frame.js';
 import { parseNetworkConfig, type NetworkConfig } from '../netsim/config.js';
+import { durationUs, UnitError } from '../netsim/units.js';
 import { payloadFormatNames, type Wire } from '../rtp/index.js';
+import { DEFAULT_LATENCY_US } from '../session/assembler.js';
+import { DEFAULT_RTX_HISTORY_MS } from '../transport/sender.js';
 import { UsageError } from '../usage-error.js';
 import { parseExpectations, type Expectation } from './expectations.js';
 
@@ -18,8 +21,18 @@ export interface ScenarioInput {
   mtu?: number;
   wire?: Wire;
   network?: unknown;
+  protection?: { nack?: boolean; latency?: string; rtxHistory?: string };
   sinks?: string[];
   expect?: Record<string, string>;
+}
+
+/** What the run does against loss: generic NACK with RTX, and the receiver's latency budget. */
+export interface Protection {
+  nack: boolean;
+  /** How long a frame waits for missing packets once a newer frame has started (the receiver's --latency), µs. */
+  latencyUs: number;
+  /** How long the sender keeps packets to send again, µs. */
+  rtxHistoryUs: number;
 }
 
 /** A validated scenario with every default filled in. */
@@ -35,6 +48,7 @@ export interface Scenario {
   /** The network section as written (kept for the report), and resolved. */
   networkInput: unknown;
   network: NetworkConfig;
+  protection: Protection;
   sinks: string[];
   expect: Expectation[];
 }
@@ -48,6 +62,17 @@ export const SCENARIO_DEFAULTS = {
   mtu: 1500,
   wire: 'rtp',
 } as const;
+
+/** '80ms', '1s' as microseconds, the error saying what a duration looks like. */
+const duration = z.unknown().transform((value, ctx) => {
+  try {
+    return durationUs(value);
+  } catch (err) {
+    if (!(err instanceof UnitError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+    return z.NEVER;
+  }
+});
 
 /** Upper bounds keep a typo (fps 6000000) from turning into an hour-long run. */
 const MAX_FPS = 1000;
@@ -82,6 +107,13 @@ const scenarioSchema = z.strictObject({
     .refine((name) => payloadFormatNames().includes(name), { error: () => `must be one of ${payloadFormatNames().join(', ')}` })
     .default(SCENARIO_DEFAULTS.wire),
   network: z.unknown().optional(),
+  protection: z
+    .strictObject({
+      nack: z.boolean({ error: 'must be true or false' }).default(false),
+      latency: duration.optional(),
+      rtxHistory: duration.optional(),
+    }, { error: 'must be an object like { "nack": true, "latency": "80ms" }' })
+    .optional(),
   sinks: z.array(z.string({ error: 'must be a sink spec string' }), { error: 'must be a list of sink specs' }).default([]),
   expect: z.record(z.string(), z.unknown(), { error: 'must be an object of metric: "op value"' }).default({}),
 });
@@ -129,6 +161,11 @@ export function parseScenario(json: unknown): Scenario {
     wire: raw.wire,
     networkInput: raw.network ?? {},
     network: parseNetworkConfig(raw.network ?? {}, 'network'),
+    protection: {
+      nack: raw.protection?.nack ?? false,
+      latencyUs: raw.protection?.latency ?? DEFAULT_LATENCY_US,
+      rtxHistoryUs: raw.protection?.rtxHistory ?? DEFAULT_RTX_HISTORY_MS * 1000,
+    },
     sinks: raw.sinks,
     expect: parseExpectations(raw.expect, 'expect'),
   };

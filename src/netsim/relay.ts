@@ -3,7 +3,8 @@ import { bindNativeRelaySocket, connectNativeRelaySocket } from '../transport/na
 import type { SendPath } from '../transport/port.js';
 import { bindSocket, closeSocket, connectSocket } from '../transport/udp.js';
 import { createImpairmentChain, type ChainStats, type ImpairmentChain } from './chain.js';
-import { parseNetworkConfig, type DirectionConfig, type FieldLabel, type NetworkConfig } from './config.js';
+import { parseNetworkConfig, type DirectionConfig, type FieldLabel, type ImpairmentSettings, type NetworkConfig } from './config.js';
+import { isRtcp, RTP_HEADER_BYTES, RTP_VERSION } from '../rtp/rtp-header.js';
 import { Direction, randomSeed } from './rng.js';
 import { createTraceWriter, readTrace, type Trace, type TraceWriter } from './trace.js';
 
@@ -24,8 +25,13 @@ export interface RelayOptions {
 }
 
 export interface RelayStats {
+  /** The media stream: the first RTP payload type seen (or every datagram that is not RTP). */
   forward: ChainStats;
   reverse: ChainStats;
+  /** Other RTP payload types going forward (RFC 4588 retransmissions, FEC): impaired alike, counted apart. */
+  repair: ChainStats;
+  /** RTCP going forward (sender reports), impaired alike, counted apart. */
+  rtcp: ChainStats;
   /** Datagrams from --to that arrived before anyone had sent to the relay, so had nowhere to go. */
   noPeer: number;
   /**
@@ -85,7 +91,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     },
   );
 
-  const fromSender: OnRelayed = (datagram, owned) => forward.push(datagram, owned);
+  // Side streams get the forward settings but their own ordinals (so no drop list: its ordinals are the media's).
+  const side = (direction: Direction): ImpairmentChain => createImpairmentChain(withoutDropList(options.network), {
+    seed,
+    direction,
+    deliver: (datagram) => ports?.forward(datagram),
+  });
+  const repair = side(Direction.forwardRepair);
+  const rtcp = side(Direction.forwardRtcp);
+  const classify = new StreamClassifier();
+  const chains = { media: forward, repair, rtcp };
+  const fromSender: OnRelayed = (datagram, owned) => chains[classify.of(datagram)].push(datagram, owned);
   const fromTarget: OnRelayed = (datagram, owned) => reverse.push(datagram, owned);
   try {
     ports =
@@ -100,6 +116,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const stats = (): RelayStats => ({
     forward: forward.stats,
     reverse: reverse.stats,
+    repair: repair.stats,
+    rtcp: rtcp.stats,
     noPeer,
     socketErrors: open.socketErrors,
   });
@@ -114,12 +132,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     drain: () => forward.drain(),
     setNetwork(network) {
       forward.reconfigure(network);
+      repair.reconfigure(withoutDropList(network));
+      rtcp.reconfigure(withoutDropList(network));
       reverse.reconfigure(reverseConfig(network));
     },
     close() {
       closing ??= (async () => {
-        forward.close();
-        reverse.close();
+        for (const chain of [forward, repair, rtcp, reverse]) chain.close();
         await open.close();
         await writer?.close();
         return stats();
@@ -127,6 +146,30 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       return closing;
     },
   };
+}
+
+/** The forward settings without the drop list, whose ordinals count media packets only. */
+function withoutDropList(config: DirectionConfig): DirectionConfig {
+  const clear = (settings: ImpairmentSettings): ImpairmentSettings => ({ ...settings, dropList: new Set<number>() });
+  return { settings: clear(config.settings), timeline: config.timeline.map((step) => ({ ...step, settings: clear(step.settings) })) };
+}
+
+/**
+ * Tells the streams going forward apart: RTCP by its packet type (RFC 5761 section 4), the media by the payload type
+ * of the first RTP packet, and any other RTP payload type (RTX, FEC) as a side stream. Datagrams that are not RTP (the
+ * raw wire) are media. Each has a chain of its own, so retransmissions and reports, whose number and timing vary from
+ * run to run, never shift the fates the seed gives the media packets.
+ */
+class StreamClassifier {
+  private mediaPayloadType = -1;
+
+  of(datagram: Buffer): 'media' | 'repair' | 'rtcp' {
+    if (datagram.length < RTP_HEADER_BYTES || datagram[0]! >>> 6 !== RTP_VERSION) return 'media';
+    if (isRtcp(datagram)) return 'rtcp';
+    const payloadType = datagram[1]! & 0x7f;
+    if (this.mediaPayloadType < 0) this.mediaPayloadType = payloadType;
+    return payloadType === this.mediaPayloadType ? 'media' : 'repair';
+  }
 }
 
 /** Without a reverse section replies pass through a clean chain: an empty section's settings. */

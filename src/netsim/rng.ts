@@ -19,7 +19,11 @@ export const Purpose = {
 } as const;
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 
-export const Direction = { forward: 0, reverse: 1 } as const;
+/**
+ * Which stream a packet's ordinal counts in: the forward media, the reverse (feedback), and forward side streams that
+ * must not shift the media's fates (retransmissions and RTCP, whose number and timing vary from run to run).
+ */
+export const Direction = { forward: 0, reverse: 1, forwardRepair: 2, forwardRtcp: 3 } as const;
 export type Direction = (typeof Direction)[keyof typeof Direction];
 
 /** Largest seed accepted: seeds are split into two 32-bit words, so any safe integer works. */

@@ -16,6 +16,12 @@ export interface SdpOptions {
   payloadType?: number;
   fps?: number;
   ssrc?: number;
+  /** The receiver may ask for lost packets with generic NACK (RFC 4585): RTP/AVPF and a=rtcp-fb:PT nack. */
+  nack?: boolean;
+  /** Retransmissions come as RFC 4588 RTX on this payload type (a=rtpmap:PT rtx/90000, a=fmtp:PT apt=MEDIA). */
+  rtxPayloadType?: number;
+  /** RTCP shares the RTP port (RFC 5761: a=rtcp-mux). */
+  rtcpMux?: boolean;
 }
 
 export interface SdpStream {
@@ -24,6 +30,12 @@ export interface SdpStream {
   port: number;
   payloadType: number;
   fps?: number;
+  /** The stream offers generic NACK feedback (a=rtcp-fb:PT nack). */
+  nack?: boolean;
+  /** Payload type of the stream's RFC 4588 retransmissions (a=fmtp:RTX apt=PT). */
+  rtxPayloadType?: number;
+  /** a=rtcp-mux: RTCP on the RTP port. */
+  rtcpMux?: boolean;
 }
 
 function ipVersion(host: string): 4 | 6 {
@@ -65,6 +77,11 @@ export function buildSdp(options: SdpOptions): string {
     'colorimetry=BT601-5',
   ];
   if (fps !== undefined) params.push(`exactframerate=${exactFrameRate(fps)}`);
+  const rtx = options.rtxPayloadType;
+  if (rtx !== undefined && (!Number.isInteger(rtx) || rtx < 96 || rtx > 127 || rtx === pt)) {
+    throw new SettingError('rtxPayloadType', `${rtx} must be a dynamic payload type (96 to 127) other than the media's ${pt}`);
+  }
+  const feedback = options.nack || rtx !== undefined;
   const ipVer = ipVersion(host);
   const session: SessionDescription = {
     version: 0,
@@ -76,10 +93,19 @@ export function buildSdp(options: SdpOptions): string {
       {
         type: 'video',
         port,
-        protocol: 'RTP/AVP',
-        payloads: String(pt),
-        rtp: [{ payload: pt, codec: 'raw', rate: VIDEO_CLOCK_HZ }],
-        fmtp: [{ payload: pt, config: params.join('; ') }],
+        // RFC 4585 section 4: feedback (NACK) is the AVPF profile.
+        protocol: feedback ? 'RTP/AVPF' : 'RTP/AVP',
+        payloads: rtx === undefined ? String(pt) : `${pt} ${rtx}`,
+        rtp: [
+          { payload: pt, codec: 'raw', rate: VIDEO_CLOCK_HZ },
+          ...(rtx === undefined ? [] : [{ payload: rtx, codec: 'rtx', rate: VIDEO_CLOCK_HZ }]),
+        ],
+        fmtp: [
+          { payload: pt, config: params.join('; ') },
+          ...(rtx === undefined ? [] : [{ payload: rtx, config: `apt=${pt}` }]),
+        ],
+        ...(feedback ? { rtcpFb: [{ payload: String(pt), type: 'nack' }] } : {}),
+        ...(options.rtcpMux ? { rtcpMux: 'rtcp-mux' } : {}),
         ...(fps !== undefined ? { framerate: Number(fps.toFixed(3)) } : {}),
         ...(options.ssrc !== undefined
           ? { ssrcs: [{ id: options.ssrc, attribute: 'cname', value: 'framewire' }] }
@@ -162,11 +188,17 @@ export function parseSdp(text: string, field = '--sdp'): SdpStream {
     throw new UsageError(`${field}: no connection address (c=IN IP4 ADDRESS)`);
   }
   const fps = frameRate(params, media.framerate);
+  const nack = (media.rtcpFb ?? []).some((fb) => fb.type === 'nack' && !fb.subtype && (String(fb.payload) === String(pt) || fb.payload === '*'));
+  const rtxMap = (media.rtp ?? []).find((r) => r.codec.toLowerCase() === 'rtx' &&
+    (media.fmtp ?? []).some((f) => f.payload === r.payload && fmtpParams(f.config).get('apt') === String(pt)));
   return {
     geometry,
     host: address.split('/')[0]!,
     port,
     payloadType: pt,
     ...(fps !== undefined ? { fps } : {}),
+    ...(nack ? { nack } : {}),
+    ...(rtxMap ? { rtxPayloadType: rtxMap.payload } : {}),
+    ...(media.rtcpMux ? { rtcpMux: true } : {}),
   };
 }

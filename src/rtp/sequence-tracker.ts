@@ -33,6 +33,21 @@ export class SequenceTracker {
     return this.carriedLost + this.currentLost();
   }
 
+  /** Highest sequence number seen, extended to 32 bits (RFC 3550's "extended highest sequence number received"). */
+  get highest(): number {
+    return this.max >>> 0;
+  }
+
+  /** Packets expected since the stream (re)started: highest - base + 1 (RFC 3550 appendix A.3). */
+  get expected(): number {
+    return this.started ? this.max - this.base + 1 : 0;
+  }
+
+  /** Packets received since the stream (re)started, duplicates not counted. */
+  get receivedCount(): number {
+    return this.started ? this.received : 0;
+  }
+
   /** Forgets the stream (a new SSRC), keeping the loss counted so far. */
   reset(): void {
     this.carriedLost += this.currentLost();

@@ -36,6 +36,8 @@ export interface StreamStats extends ReaderCounts {
 /** One stream's receive side: datagrams in, frames out through its assembler. */
 export interface StreamReader {
   readonly assembler: FrameAssembler;
+  /** The SSRC followed (undefined before the first RTP packet, and on bare wires). */
+  readonly ssrc: number | undefined;
   readonly stats: StreamStats;
   /** Feeds one untrusted datagram. Never throws: whatever is wrong with it is counted. */
   push(datagram: Buffer, arrivalUs: number): void;
@@ -76,6 +78,11 @@ abstract class BaseReader implements StreamReader {
     readonly assembler: FrameAssembler,
   ) {}
 
+  /** The assembler reports it with each frame, so it keeps the one copy. */
+  get ssrc(): number | undefined {
+    return this.assembler.ssrc;
+  }
+
   get stats(): StreamStats {
     return { ...this.counts, ...this.assembler.stats };
   }
@@ -98,7 +105,6 @@ abstract class BaseReader implements StreamReader {
 class RtpStreamReader extends BaseReader {
   private readonly sequence = new SequenceTracker();
   private readonly pinned: boolean;
-  private ssrc: number | undefined;
   private lastHeardUs = 0;
 
   constructor(depayloader: Depayloader, assembler: FrameAssembler, options: StreamReaderOptions) {
@@ -108,7 +114,6 @@ class RtpStreamReader extends BaseReader {
       throw new SettingError('ssrc', `${ssrc} must be an integer from 0 to ${0xffffffff}`);
     }
     this.pinned = ssrc !== undefined;
-    this.ssrc = ssrc;
     assembler.ssrc = ssrc;
   }
 
@@ -152,14 +157,13 @@ class RtpStreamReader extends BaseReader {
 
   /** Decides whether a packet of `ssrc` is ours, letting a new sender take over from one gone silent. */
   private follows(ssrc: number, arrivalUs: number): boolean {
-    if (this.ssrc === undefined) {
-      this.ssrc = ssrc;
+    const followed = this.assembler.ssrc;
+    if (followed === undefined) {
       this.assembler.ssrc = ssrc;
-    } else if (ssrc !== this.ssrc) {
+    } else if (ssrc !== followed) {
       if (this.pinned || arrivalUs - this.lastHeardUs < SSRC_TAKEOVER_US) return false;
       this.assembler.restart();
       this.sequence.reset();
-      this.ssrc = ssrc;
       this.assembler.ssrc = ssrc;
       this.counts.ssrcChanges++;
     }

@@ -26,6 +26,10 @@ export interface StreamWriter {
   readonly payloadType: number | undefined;
   /** RTP timestamp of the last frame written (bare formats: undefined). */
   readonly lastTimestamp: number | undefined;
+  /** Packets each frame takes when the format's layout is fixed (undefined when it varies per frame). */
+  readonly packetsPerFrame: number | undefined;
+  /** The RTP timestamp this stream gives wall-clock time `timeUs` (an RTCP sender report pairs the two). */
+  rtpTimestampAt(timeUs: number): number | undefined;
   /** Lays out and numbers one frame's packets; the result (and its headers) is rewritten by the next call. */
   write(frame: Frame): OutgoingPackets;
 }
@@ -93,6 +97,14 @@ class RtpStreamWriter implements StreamWriter {
     return this.lastTs;
   }
 
+  get packetsPerFrame(): number | undefined {
+    return this.payloader.packetsPerFrame;
+  }
+
+  rtpTimestampAt(timeUs: number): number {
+    return rtpTimestamp(timeUs, this.format.clockRate, this.timestampOffset);
+  }
+
   write(frame: Frame): OutgoingPackets {
     const layout = this.payloader.layout(frame);
     if (layout !== this.layoutOf) {
@@ -101,7 +113,7 @@ class RtpStreamWriter implements StreamWriter {
     }
     const table = this.table!;
     table.data = this.payloader.data(frame);
-    const ts = rtpTimestamp(frame.captureTimeUs, this.format.clockRate, this.timestampOffset);
+    const ts = this.rtpTimestampAt(frame.captureTimeUs);
     const { headers, headerOffsets } = table;
     const payloader = this.payloader;
     let seq = this.sequence;
@@ -140,6 +152,14 @@ class BareStreamWriter implements StreamWriter {
   readonly ssrc = undefined;
   readonly payloadType = undefined;
   readonly lastTimestamp = undefined;
+
+  get packetsPerFrame(): number | undefined {
+    return this.payloader.packetsPerFrame;
+  }
+
+  rtpTimestampAt(): undefined {
+    return undefined;
+  }
   private table: PacketsOut | undefined;
   private layoutOf: PayloadLayout | undefined;
 

@@ -23,6 +23,12 @@ export interface SendContext {
   readonly payloadType: number | undefined;
   /** Hz of the RTP timestamps. */
   readonly clockRate: number;
+  /** This endpoint's RTCP CNAME (RFC 3550 section 6.5.1). */
+  readonly cname: string;
+  /** Packets a second the stream is expected to send (fps x packets a frame), when both are fixed. */
+  readonly packetRate: number | undefined;
+  /** The RTP timestamp of wall-clock time `timeUs` on this stream's clock (for RTCP sender reports). */
+  rtpTimestampAt(timeUs: number): number | undefined;
   /** Sends one datagram on the media path now (a retransmission, a repair packet); features see it in onPacketOut. */
   sendMedia(datagram: Buffer): void;
   /** Sends one RTCP datagram to the receiver (the RTCP port, or the RTP port when muxed). */
@@ -46,18 +52,34 @@ export interface SendInterceptor {
   /** An RTCP datagram that arrived from the receiver (unparsed: hostile until a feature parses it). */
   onRtcpIn?(datagram: Buffer, arrivalUs: number): void;
   onRtcpOut?(datagram: Buffer): void;
-  /** After the last frame, before the sockets close (a final RTCP BYE, say). */
+  /**
+   * After the last frame: how much longer, in ms, this feature still has work on the open sockets (RTX answering the
+   * NACKs for the last frames); 0 when done. Asked until every feature says 0.
+   */
+  lingerMs?(): number;
+  /** After the last frame (and any lingering), before the sockets close (a final RTCP BYE, say). */
   finish?(): void;
   /** What it measured, for the sender's report under its name. */
   report?(): unknown;
 }
 
-/** What a receiver offers its features. */
+/** What a receiver offers its features; each feature gets its own, whose inject() starts after that feature. */
 export interface ReceiveContext {
   readonly clockRate: number;
+  /** This endpoint's RTCP CNAME (RFC 3550 section 6.5.1). */
+  readonly cname: string;
+  /** This receiver's own SSRC, the sender SSRC of the RTCP it sends (RFC 3550 section 6.4.2). */
+  readonly localSsrc: number;
+  /** The SSRC the stream reader follows (undefined before the first packet, and on bare wires). */
+  readonly ssrc: number | undefined;
+  /** How long a frame waits for missing packets once a newer frame has started, µs (the assembler's deadline). */
+  readonly latencyUs: number;
   /** Sends one RTCP datagram to the sender (where its RTCP comes from, or the RTP source when muxed). */
   sendRtcp(datagram: Buffer): void;
-  /** Hands a datagram to the stream reader as if it had just arrived (a repaired packet), past the features. */
+  /**
+   * Hands a datagram on as if it had just arrived (a retransmitted or repaired packet): to the features after this
+   * one, then the stream reader.
+   */
   inject(datagram: Buffer, arrivalUs: number): void;
 }
 

@@ -1,8 +1,9 @@
+import { randomInt } from 'node:crypto';
 import type { Frame, FrameGeometry } from '../frame.js';
 import type { PayloadFormat } from '../rtp/formats/index.js';
 import { createParsedRtpHeader, parseRtpHeader, type ParsedRtpHeader } from '../rtp/rtp-header.js';
 import { createStreamReader, type StreamReader, type StreamReaderOptions } from '../rtp/stream-reader.js';
-import type { AssemblyInfo, OnFrame } from './assembler.js';
+import { DEFAULT_LATENCY_US, type AssemblyInfo, type OnFrame } from './assembler.js';
 import type { ReceiveContext, ReceiveInterceptor } from './interceptor.js';
 
 /** Where the receiver's own datagrams go: RTCP to the sender. */
@@ -10,29 +11,27 @@ export interface ReceivePorts {
   sendRtcp(datagram: Buffer): void;
 }
 
-type PacketHook = (datagram: Buffer, header: ParsedRtpHeader | undefined, arrivalUs: number) => boolean | void;
-
 /**
  * A receiver's features in their fixed order around its stream reader. The RTP header of each datagram is parsed
  * once, here, for every feature and the reader; frames the assembler hands over go through the features and then
  * to `onFrame` (the sinks).
  */
-export class ReceiveSession implements ReceiveContext {
+export class ReceiveSession {
   readonly reader: StreamReader;
   /** Errors features threw on incoming RTCP: counted, with the first; reception goes on. */
   readonly featureErrors = { count: 0, first: '' };
   private readonly header = createParsedRtpHeader();
   private readonly rtp: boolean;
-  private readonly packetHooks: PacketHook[];
   private readonly frameHooks: OnFrame[];
 
   constructor(
     readonly interceptors: readonly ReceiveInterceptor[],
-    private readonly format: PayloadFormat,
+    format: PayloadFormat,
     geometry: FrameGeometry,
     readerOptions: StreamReaderOptions,
     private readonly ports: ReceivePorts,
     private readonly onFrame: OnFrame,
+    cname: string,
   ) {
     const names = new Set<string>();
     for (const i of interceptors) {
@@ -40,22 +39,31 @@ export class ReceiveSession implements ReceiveContext {
       names.add(i.name);
     }
     this.rtp = format.framing === 'rtp';
-    this.packetHooks = interceptors.flatMap((i) => (i.onPacketIn ? [i.onPacketIn.bind(i)] : []));
     this.frameHooks = interceptors.flatMap((i) => (i.onFrameIn ? [i.onFrameIn.bind(i)] : []));
     this.reader = createStreamReader(format, geometry, this.frameIn, readerOptions);
-    for (const i of interceptors) i.bind?.(this);
-  }
-
-  get clockRate(): number {
-    return this.format.clockRate;
+    const latencyUs = readerOptions.latencyUs ?? DEFAULT_LATENCY_US;
+    const localSsrc = randomInt(0x100000000);
+    const session = this;
+    interceptors.forEach((feature, k) => {
+      const context: ReceiveContext = {
+        clockRate: format.clockRate,
+        cname,
+        localSsrc,
+        latencyUs,
+        get ssrc() {
+          return session.reader.ssrc;
+        },
+        sendRtcp: (datagram) => this.sendRtcp(datagram),
+        // A header of its own: the feature may inject while the datagram it was handed still uses the shared one.
+        inject: (datagram, arrivalUs) => this.packetFrom(k + 1, datagram, arrivalUs, createParsedRtpHeader()),
+      };
+      feature.bind?.(context);
+    });
   }
 
   /** One media datagram off the socket, hostile until parsed. */
   packetIn(datagram: Buffer, arrivalUs: number): void {
-    const header = this.rtp && parseRtpHeader(datagram, this.header) ? this.header : undefined;
-    const hooks = this.packetHooks;
-    for (let k = 0; k < hooks.length; k++) if (hooks[k]!(datagram, header, arrivalUs) === false) return;
-    this.reader.accept(datagram, header, arrivalUs);
+    this.packetFrom(0, datagram, arrivalUs, this.header);
   }
 
   rtcpIn(datagram: Buffer, arrivalUs: number): void {
@@ -74,10 +82,6 @@ export class ReceiveSession implements ReceiveContext {
     this.ports.sendRtcp(datagram);
   }
 
-  inject(datagram: Buffer, arrivalUs: number): void {
-    this.reader.push(datagram, arrivalUs);
-  }
-
   /** Gives up frames whose deadline has passed: for the receiver's timer, when no packet comes to do it. */
   expire(nowUs: number): void {
     this.reader.assembler.expire(nowUs);
@@ -93,6 +97,17 @@ export class ReceiveSession implements ReceiveContext {
     const out: Record<string, unknown> = {};
     for (const i of this.interceptors) if (i.report) out[i.name] = i.report();
     return out;
+  }
+
+  /** Runs a datagram through the features from index `first` on, then the reader, its header parsed into `into`. */
+  private packetFrom(first: number, datagram: Buffer, arrivalUs: number, into: ParsedRtpHeader): void {
+    const header = this.rtp && parseRtpHeader(datagram, into) ? into : undefined;
+    const features = this.interceptors;
+    for (let k = first; k < features.length; k++) {
+      const hook = features[k]!.onPacketIn;
+      if (hook && hook.call(features[k], datagram, header, arrivalUs) === false) return;
+    }
+    this.reader.accept(datagram, header, arrivalUs);
   }
 
   private readonly frameIn = (frame: Frame, info: AssemblyInfo): void => {

@@ -14,6 +14,9 @@ export interface SendStream {
   readonly ssrc: number | undefined;
   readonly payloadType: number | undefined;
   readonly clockRate: number;
+  readonly cname: string;
+  readonly packetRate: number | undefined;
+  rtpTimestampAt(timeUs: number): number | undefined;
   /** The largest datagram the stream sends: the size of a history slot. */
   readonly maxDatagramBytes: number;
 }
@@ -59,6 +62,18 @@ export class SendSession implements SendContext {
     return this.stream.clockRate;
   }
 
+  get cname(): string {
+    return this.stream.cname;
+  }
+
+  get packetRate(): number | undefined {
+    return this.stream.packetRate;
+  }
+
+  rtpTimestampAt(timeUs: number): number | undefined {
+    return this.stream.rtpTimestampAt(timeUs);
+  }
+
   history(request: HistoryRequest): HistoryReader {
     if (this.store) throw new Error('the send history is made once features are bound: ask in bind()');
     this.requests.push(request);
@@ -90,6 +105,11 @@ export class SendSession implements SendContext {
         if (this.featureErrors.count++ === 0) this.featureErrors.first = `${i.name}: ${(err as Error).message}`;
       }
     }
+  }
+
+  /** The longest any feature still wants the sockets open, ms (0: none). */
+  lingerMs(): number {
+    return Math.max(0, ...this.interceptors.map((i) => i.lingerMs?.() ?? 0));
   }
 
   finish(): void {

@@ -1,7 +1,7 @@
 import type dgram from 'node:dgram';
 import { nowUs } from '../frame.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
-import type { Endpoint } from './endpoint.js';
+import { socketHost, type Endpoint } from './endpoint.js';
 import type { FramePort, OnDatagram, UdpPort } from './port.js';
 import { bindSocket, closeSocket, connectSocket } from './udp.js';
 
@@ -16,6 +16,7 @@ class DgramPort implements UdpPort {
   receiveErrors = 0;
   /** Where a bound port answers: whoever sent to it last. */
   private peer: { address: string; port: number } | undefined;
+  private closed = false;
 
   constructor(
     protected readonly socket: dgram.Socket,
@@ -34,16 +35,19 @@ class DgramPort implements UdpPort {
     });
   }
 
-  send(datagram: Buffer): boolean {
+  send(datagram: Buffer, to?: Endpoint): boolean {
+    if (this.closed) return false;
     // A copy: the caller may reuse its buffer at once, and dgram reads it only later.
     const copy = Buffer.from(datagram);
-    if (this.connected) this.socket.send(copy, this.onSent);
+    if (to) this.socket.send(copy, to.port, socketHost(to), this.onSent);
+    else if (this.connected) this.socket.send(copy, this.onSent);
     else if (this.peer) this.socket.send(copy, this.peer.port, this.peer.address, this.onSent);
     else return false;
     return true;
   }
 
   close(): Promise<void> {
+    this.closed = true;
     this.socket.removeAllListeners('message');
     return closeSocket(this.socket);
   }

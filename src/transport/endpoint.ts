@@ -33,3 +33,8 @@ export function socketHost(e: Endpoint): string {
 export function isIpv6(host: string): boolean {
   return isIP(host) === 6;
 }
+
+/** A loopback address (127/8, ::1 or localhost): a socket bound there is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

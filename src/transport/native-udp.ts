@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { nowUs } from '../frame.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
+import { SOCKADDR_BYTES, sockaddrOf } from './sockaddr.js';
 import type { FramePort, OnDatagram, UdpPort } from './port.js';
 import { SOCKET_BUFFER_BYTES } from './udp.js';
 
@@ -120,7 +121,7 @@ const SLOT_BYTES = 65536;
 /** Datagrams per recvmmsg call: enough to amortize the syscall and the call into JS, while the slab stays 4 MB. */
 const SLOTS = 64;
 /** Room for a struct sockaddr_in6, the largest address recvStart reports. */
-const NAME_BYTES = 28;
+const NAME_BYTES = SOCKADDR_BYTES;
 
 /** How a socket receives (see NativeUdpSocket.receive). */
 export interface ReceiveOptions {
@@ -161,6 +162,8 @@ export class NativeUdpSocket {
   /** One sender address slot per datagram slot, when senders are remembered. */
   private names: Buffer | undefined;
   private lastSender: Buffer | undefined;
+  /** The sockaddr of the last endpoint sendTo was given, so repeated sends there build it once. */
+  private destination: { endpoint: Endpoint; name: Buffer } | undefined;
   private heardFrom = false;
 
   /** Takes `fd` (from the addon's bind or connect): from here this object closes it, also when this throws. */
@@ -224,6 +227,15 @@ export class NativeUdpSocket {
     if (!this.heardFrom) return false;
     if (this.fd >= 0 && this.addon.sendTo(this.fd, datagram, this.lastSender!) !== 0) this.sendErrors++;
     return true;
+  }
+
+  /** Sends `datagram` to `to` from this socket (bound, not connected); false when the kernel refused it (counted). */
+  sendTo(datagram: Buffer, to: Endpoint): boolean {
+    if (this.fd < 0) return false;
+    if (this.destination?.endpoint !== to) this.destination = { endpoint: to, name: sockaddrOf(to) };
+    if (this.addon.sendTo(this.fd, datagram, this.destination.name) === 0) return true;
+    this.sendErrors++;
+    return false;
   }
 
   /** Stops receiving and closes the socket; no datagram is delivered after this. Once is enough; again is harmless. */
@@ -300,8 +312,8 @@ export class NativeDatagramInput extends NativeUdpSocket implements UdpPort {
     this.receive(onDatagram, { slots: SLOTS, rememberSenders: true });
   }
 
-  override send(datagram: Buffer): boolean {
-    return this.reply(datagram);
+  override send(datagram: Buffer, to?: Endpoint): boolean {
+    return to ? this.sendTo(datagram, to) : this.reply(datagram);
   }
 }
 

@@ -19,10 +19,11 @@ export interface UdpPort {
   readonly address: Endpoint;
   readonly path: SendPath;
   /**
-   * Sends one datagram, to the peer of a connected port or to the latest sender to a bound one; the buffer may be
-   * reused when this returns. False when it did not go (nobody has sent to a bound port yet, or the kernel refused).
+   * Sends one datagram: to `to` when given (a bound port), else to the peer of a connected port or to the latest
+   * sender to a bound one. The buffer may be reused when this returns. False when it did not go (nobody has sent to
+   * a bound port yet, or the kernel refused it, which is counted).
    */
-  send(datagram: Buffer): boolean;
+  send(datagram: Buffer, to?: Endpoint): boolean;
   /** Single sends (send()) the kernel refused: those datagrams are lost. */
   readonly sendErrors: number;
   /**

@@ -1,12 +1,19 @@
 import { nowUs, type Frame, type FrameGeometry } from '../frame.js';
 import type { Percentiles } from '../metrics.js';
 import { payloadFormat, type Wire } from '../rtp/formats/index.js';
+import { defaultCname } from '../rtcp/cname.js';
 import { isRtcp } from '../rtp/rtp-header.js';
 import type { StreamStats } from '../rtp/stream-reader.js';
 import type { AssemblyInfo } from '../session/assembler.js';
 import type { ReceiveInterceptor } from '../session/interceptor.js';
-import { ReceiveRate } from '../session/interceptors/receive-rate.js';
-import { StampCheck, type FrameRecord } from '../session/interceptors/stamp-check.js';
+import { NackGenerator, type NackReport } from '../session/interceptors/nack.js';
+import { ReceiveRate, type RateReport } from '../session/interceptors/receive-rate.js';
+import { RtcpReceiverReports, type ReceiverRtcpReport } from '../session/interceptors/rtcp-receiver-reports.js';
+import { RtxReceive, type RtxReceiveReport } from '../session/interceptors/rtx-receive.js';
+import { checkedInterval } from '../rtcp/report-interval.js';
+import { DEFAULT_RTX_PAYLOAD_TYPE } from '../rtp/rtx.js';
+import { DEFAULT_PAYLOAD_TYPE } from '../rtp/formats/rfc4175/wire.js';
+import { StampCheck, type FrameRecord, type StampReport } from '../session/interceptors/stamp-check.js';
 import { ReceiveSession } from '../session/receive-session.js';
 import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
 import { SettingError } from '../usage-error.js';
@@ -33,7 +40,21 @@ export interface ReceiverOptions {
   latencyMs?: number;
   /** RTCP on the RTP port (RFC 5761) instead of the next port up. */
   rtcpMux?: boolean;
-  /** Features after the receiver's own (rate, stamp check), in this order. */
+  /** Where RTCP goes; by default back where the sender's RTCP comes from (or, before any has, its RTP source). */
+  rtcpTo?: Endpoint;
+  /** Milliseconds between RTCP receiver reports (randomized 0.5-1.5x, RFC 3550 section 6.3.1); default 200. */
+  rtcpIntervalMs?: number;
+  /**
+   * Ask for lost packets with generic NACKs (RFC 4585) and take RFC 4588 retransmissions on this payload type (97 by
+   * default) for the media's (96 by default), within the latency budget.
+   */
+  nack?: { rtxPayloadType?: number; mediaPayloadType?: number; onRecovered?: (rtpTimestamp: number) => void };
+  /**
+   * Features that see packets as the network delivered them, before retransmission repairs any (a harness's loss
+   * map): after rate and stamp check, ahead of RTCP reports, RTX and NACK.
+   */
+  taps?: ReceiveInterceptor[];
+  /** Features after the receiver's own (rate, stamp check, RTCP reports, RTX, NACK), in this order. */
   features?: ReceiveInterceptor[];
   signal?: AbortSignal;
   /** Told about every frame leaving reassembly (the record the report's frame log lists). */
@@ -65,6 +86,11 @@ export interface ReceiverReport {
   sinkErrors: Record<string, { count: number; first: string }>;
   /** Socket errors (an ICMP error for RTCP sent to a sender that is gone), and RTCP that had nowhere to go yet. */
   socketErrors: number;
+  /** RTCP receiver reports: what this receiver measured and reported, beside what the sender said (RTP wires). */
+  rtcp?: ReceiverRtcpReport;
+  /** Generic NACK and RFC 4588 retransmission, when on. */
+  nack?: NackReport;
+  rtx?: RtxReceiveReport;
   /** What each added feature reported, by name. */
   features?: Record<string, unknown>;
   /** Errors features threw on incoming RTCP (counted, with the first; reception went on). */
@@ -79,6 +105,24 @@ export interface ReceiverProgress {
   packetsReceived: number;
   packetsLost: number;
   bytesReceived: number;
+}
+
+/**
+ * RTCP receiver reports on every RTP stream; with NACK, RTX ahead of the NACK generator, so a retransmitted packet is
+ * an original again by the time the generator (and the reader) see it, while the reports still see the network's loss.
+ */
+function protectionFeatures(rtp: boolean, options: ReceiverOptions): ReceiveInterceptor[] {
+  if (!rtp) return [];
+  const features: ReceiveInterceptor[] = [new RtcpReceiverReports(checkedInterval(options.rtcpIntervalMs))];
+  if (options.nack) {
+    const rtxPayloadType = options.nack.rtxPayloadType ?? DEFAULT_RTX_PAYLOAD_TYPE;
+    const mediaPayloadType = options.nack.mediaPayloadType ?? DEFAULT_PAYLOAD_TYPE;
+    if (!Number.isInteger(rtxPayloadType) || rtxPayloadType < 96 || rtxPayloadType > 127 || rtxPayloadType === mediaPayloadType) {
+      throw new SettingError('rtxPayloadType', `${rtxPayloadType} must be a dynamic payload type (96 to 127) other than the media's`);
+    }
+    features.push(new RtxReceive(rtxPayloadType, mediaPayloadType), new NackGenerator({ onRecovered: options.nack.onRecovered }));
+  }
+  return features;
 }
 
 /** How many times to try for an RTP port whose next port up is free for RTCP, when any port will do. */
@@ -115,12 +159,16 @@ export class Receiver {
     const format = payloadFormat(options.wire);
     const latencyMs = options.latencyMs;
     this.session = new ReceiveSession(
-      [this.rate, this.stamp, ...(options.features ?? [])],
+      [
+        this.rate, this.stamp, ...(options.taps ?? []), ...protectionFeatures(format.framing === 'rtp', options),
+        ...(options.features ?? []),
+      ],
       format,
       options.geometry,
       { ssrc: options.ssrc, latencyUs: latencyMs === undefined ? undefined : latencyMs * 1000 },
       { sendRtcp: (datagram) => this.sendRtcp(datagram) },
       this.toSinks,
+      defaultCname(),
     );
     this.done = new Promise<ReceiverReport['endReason']>((resolve) => { this.finish = resolve; })
       .then((reason) => this.close(reason));
@@ -202,7 +250,11 @@ export class Receiver {
    * address its RTP comes from, whose socket reads RTCP too (told apart by packet type, RFC 5761 section 4).
    */
   private sendRtcp(datagram: Buffer): void {
-    if (!this.rtcp?.send(datagram) && !this.media?.send(datagram)) this.rtcpUnsent++;
+    const to = this.options.rtcpTo;
+    const sent = to
+      ? (this.rtcp ?? this.media)!.send(datagram, to)
+      : this.rtcp?.send(datagram) || this.media?.send(datagram);
+    if (!sent) this.rtcpUnsent++;
   }
 
   private readonly toSinks = (frame: Frame, info: AssemblyInfo): void => {
@@ -239,19 +291,22 @@ export class Receiver {
   private async close(reason: ReceiverReport['endReason']): Promise<ReceiverReport> {
     if (this.watchdog) clearInterval(this.watchdog);
     if (this.expiry) clearTimeout(this.expiry);
-    const closed = Promise.all([this.media?.close(), this.rtcp?.close()]);
+    // Frames still in flight go to the sinks and the features send their last RTCP (BYE) while the sockets are open.
     this.session.finish();
     this.ended = true;
-    await closed;
+    await Promise.all([this.media?.close(), this.rtcp?.close()]);
     await Promise.all(this.sinks.map((s) => s.close()));
     return this.report(reason);
   }
 
   private report(endReason: ReceiverReport['endReason']): ReceiverReport {
     const s: StreamStats = this.session.reader.stats;
-    const { rate: rate, stamp, ...features } = this.session.reports() as Record<string, unknown> & {
-      rate: ReturnType<ReceiveRate['report']>;
-      stamp: ReturnType<StampCheck['report']>;
+    const { rate, stamp, rtcp, nack, rtx, ...features } = this.session.reports() as Record<string, unknown> & {
+      rate: RateReport;
+      stamp: StampReport;
+      rtcp?: ReceiverRtcpReport;
+      nack?: NackReport;
+      rtx?: RtxReceiveReport;
     };
     const sinkDrops: Record<string, number> = {};
     for (const sink of this.sinks) sinkDrops[sink.description] = sink.dropped;
@@ -274,6 +329,9 @@ export class Receiver {
       sinkDrops,
       sinkErrors,
       socketErrors: portErrors(this.media) + portErrors(this.rtcp) + this.rtcpUnsent,
+      ...(rtcp ? { rtcp } : {}),
+      ...(nack ? { nack } : {}),
+      ...(rtx ? { rtx } : {}),
       ...(Object.keys(features).length > 0 ? { features } : {}),
       featureErrors: { ...this.session.featureErrors },
       endReason,

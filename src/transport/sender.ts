@@ -1,17 +1,23 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { nowUs, type Frame } from '../frame.js';
+import { defaultCname } from '../rtcp/cname.js';
 import { payloadFormat, type Wire } from '../rtp/formats/index.js';
 import { isRtcp, RTP_HEADER_BYTES } from '../rtp/rtp-header.js';
 import { createStreamWriter, type StreamWriter } from '../rtp/stream-writer.js';
 import { IPV4_UDP_OVERHEAD, MAX_UDP_PAYLOAD } from '../rtp/udp-limits.js';
 import type { SendInterceptor } from '../session/interceptor.js';
+import { RtcpSenderReports, type SenderRtcpReport } from '../session/interceptors/rtcp-sender-reports.js';
+import { RtxSend, type RtxSendReport } from '../session/interceptors/rtx-send.js';
 import { SendCount } from '../session/interceptors/send-count.js';
+import { checkedInterval } from '../rtcp/report-interval.js';
+import { DEFAULT_RTX_PAYLOAD_TYPE } from '../rtp/rtx.js';
+import { DEFAULT_PAYLOAD_TYPE } from '../rtp/formats/rfc4175/wire.js';
 import { SendSession } from '../session/send-session.js';
 import type { Source } from '../sources/source.js';
 import { SettingError } from '../usage-error.js';
-import type { Endpoint } from './endpoint.js';
-import { connectFramePort } from './open-port.js';
-import { portErrors, type FramePort, type OnDatagram, type SendPath } from './port.js';
+import { isIpv6, isLoopback, socketHost, type Endpoint } from './endpoint.js';
+import { bindPort, connectFramePort } from './open-port.js';
+import { portErrors, type FramePort, type OnDatagram, type SendPath, type UdpPort } from './port.js';
 
 export interface SenderOptions {
   to: Endpoint;
@@ -27,14 +33,29 @@ export interface SenderOptions {
   payloadType?: number;
   /** First RTP sequence number (random when absent); a harness that tracks packet loss sets it. */
   initialSequence?: number;
-  /** RTCP on the RTP port (RFC 5761) instead of the receiver's next port up. */
+  /** RTCP on the RTP port (RFC 5761) instead of a socket of its own. */
   rtcpMux?: boolean;
-  /** Features after the sender's own (the counter), in this order. */
+  /** Where this sender reads RTCP (when not muxed): default any free port on the address family of `to`. */
+  rtcpListen?: Endpoint;
+  /** Where this sender's RTCP goes (when not muxed): default the receiver's RTP port + 1 (RFC 3550 section 11). */
+  rtcpTo?: Endpoint;
+  /** Milliseconds between RTCP sender reports (randomized 0.5-1.5x, RFC 3550 section 6.3.1); default 200. */
+  rtcpIntervalMs?: number;
+  /** Answer NACKs with RFC 4588 retransmissions from a send history of this many ms, on this payload type. */
+  rtx?: { payloadType?: number; historyMs?: number };
+  /** Features after the sender's own (counting, RTCP reports, RTX), in this order. */
   features?: SendInterceptor[];
   signal?: AbortSignal;
   /** Told about each frame once all its packets left, e.g. so a harness can map RTP timestamps to frames. */
   onFrameSent?: (frame: SentFrame) => void;
 }
+
+/** How often the sender looks again at whether its features still want the sockets open after the last frame. */
+const LINGER_POLL_MS = 20;
+
+/** How long packets stay in the send history for RTX by default, and at most. */
+export const DEFAULT_RTX_HISTORY_MS = 1000;
+export const MAX_RTX_HISTORY_MS = 10_000;
 
 export interface SentFrame {
   index: number;
@@ -62,10 +83,32 @@ export interface SenderStats {
   /** Datagrams that came back to the sender: RTCP, and anything else (counted, ignored). */
   rtcpReceived: number;
   otherReceived: number;
+  /** RTCP sender reports, and what the receiver reported back (RTP wires). */
+  rtcp?: SenderRtcpReport;
+  /** RFC 4588 retransmission, when on. */
+  rtx?: RtxSendReport;
   /** What each added feature reported, by name. */
   features?: Record<string, unknown>;
   /** Errors features threw on incoming RTCP (counted, with the first; sending went on). */
   featureErrors: { count: number; first: string };
+}
+
+/** RTCP sender reports on every RTP stream, and retransmission when asked for, in that order. */
+function protectionFeatures(rtp: boolean, options: SenderOptions): SendInterceptor[] {
+  if (!rtp) return [];
+  const features: SendInterceptor[] = [new RtcpSenderReports(checkedInterval(options.rtcpIntervalMs))];
+  if (options.rtx) {
+    const payloadType = options.rtx.payloadType ?? DEFAULT_RTX_PAYLOAD_TYPE;
+    const historyMs = options.rtx.historyMs ?? DEFAULT_RTX_HISTORY_MS;
+    if (!Number.isInteger(payloadType) || payloadType < 96 || payloadType > 127 || payloadType === (options.payloadType ?? DEFAULT_PAYLOAD_TYPE)) {
+      throw new SettingError('rtxPayloadType', `${payloadType} must be a dynamic payload type (96 to 127) other than the media's`);
+    }
+    if (!Number.isFinite(historyMs) || historyMs <= 0 || historyMs > MAX_RTX_HISTORY_MS) {
+      throw new SettingError('rtxHistory', `${historyMs} ms must be more than 0 and at most ${MAX_RTX_HISTORY_MS}`);
+    }
+    features.push(new RtxSend({ payloadType, historyMs }));
+  }
+  return features;
 }
 
 /**
@@ -86,7 +129,8 @@ export class Sender {
   private readonly counter = new SendCount();
   private session!: SendSession;
   private media!: FramePort;
-  private rtcp: FramePort | undefined;
+  private rtcp: UdpPort | undefined;
+  private rtcpTo: Endpoint | undefined;
 
   private constructor(
     private readonly writer: StreamWriter,
@@ -106,12 +150,17 @@ export class Sender {
   }
 
   private async connect(rtp: boolean): Promise<void> {
-    const { to, rtcpMux } = this.options;
-    if (rtp && !rtcpMux && to.port === 65535) throw new SettingError('to', 'port 65535 leaves no port above it for RTCP (use rtcp-mux)');
+    const { to, rtcpMux, rtcpListen, rtcpTo } = this.options;
+    if (rtp && !rtcpMux && !rtcpTo && to.port === 65535) {
+      throw new SettingError('to', 'port 65535 leaves no port above it for RTCP (use rtcp-mux, or rtcp-to)');
+    }
     this.media = await connectFramePort(to, this.onMediaIn);
     if (rtp && !rtcpMux) {
+      this.rtcpTo = rtcpTo ?? { host: to.host, port: to.port + 1 };
+      // Bound, not connected: a receiver (GStreamer's, say) may send its RTCP from a port of its own.
+      const listen = rtcpListen ?? { host: isLoopback(to.host) ? socketHost(to) : isIpv6(socketHost(to)) ? '::' : '0.0.0.0', port: 0 };
       try {
-        this.rtcp = await connectFramePort({ host: to.host, port: to.port + 1 }, this.onRtcpIn);
+        this.rtcp = await bindPort(listen, this.onRtcpIn);
       } catch (err) {
         await this.media.close();
         throw err;
@@ -121,17 +170,22 @@ export class Sender {
       ? MAX_UDP_PAYLOAD
       : Math.min(MAX_UDP_PAYLOAD, this.options.mtu - IPV4_UDP_OVERHEAD);
     this.session = new SendSession(
-      [this.counter, ...(this.options.features ?? [])],
+      [this.counter, ...protectionFeatures(rtp, this.options), ...(this.options.features ?? [])],
       {
         ssrc: this.writer.ssrc,
         payloadType: this.writer.payloadType,
         clockRate: this.writer.format.clockRate,
+        cname: defaultCname(),
+        packetRate: this.options.fps !== 'max' && this.writer.packetsPerFrame !== undefined
+          ? this.options.fps * this.writer.packetsPerFrame
+          : undefined,
+        rtpTimestampAt: (timeUs) => this.writer.rtpTimestampAt(timeUs),
         maxDatagramBytes: Math.max(maxDatagramBytes, RTP_HEADER_BYTES),
       },
       // A single send that fails is counted by its port.
       {
         sendMedia: (datagram) => void this.media.send(datagram),
-        sendRtcp: (datagram) => void (this.rtcp ?? this.media).send(datagram),
+        sendRtcp: (datagram) => void (this.rtcp ? this.rtcp.send(datagram, this.rtcpTo) : this.media.send(datagram)),
       },
       nowUs,
     );
@@ -139,6 +193,11 @@ export class Sender {
 
   get stats(): SenderStats {
     return this.snapshot();
+  }
+
+  /** Where this sender reads RTCP (undefined when muxed onto the media socket, or on bare wires). */
+  get rtcpAddress(): Endpoint | undefined {
+    return this.rtcp?.address;
   }
 
   /** Packets handed to the socket so far: cheap enough to ask per received datagram (a harness's tap does). */
@@ -171,6 +230,10 @@ export class Sender {
     } finally {
       this.endUs = nowUs();
       try {
+        // Features that answer for what was sent (RTX) keep the sockets open a while; a signal cuts that short.
+        for (let wait = this.session.lingerMs(); wait > 0 && !signal?.aborted; wait = this.session.lingerMs()) {
+          await sleep(Math.min(wait, LINGER_POLL_MS), undefined, { signal }).catch(() => undefined);
+        }
         this.session.finish();
       } finally {
         await iterator.return?.();
@@ -183,7 +246,10 @@ export class Sender {
   snapshot(): SenderStats {
     const { framesSent, packetsSent, bytesSent } = this.counter.counts;
     const durationSec = ((this.endUs || nowUs()) - (this.startUs || nowUs())) / 1e6;
-    const { count: _count, ...features } = this.session.reports();
+    const { count: _count, rtcp, rtx, ...features } = this.session.reports() as Record<string, unknown> & {
+      rtcp?: SenderRtcpReport;
+      rtx?: RtxSendReport;
+    };
     return {
       framesSent,
       packetsSent,
@@ -197,6 +263,8 @@ export class Sender {
       sendPath: this.media.path,
       rtcpReceived: this.rtcpReceived,
       otherReceived: this.otherReceived,
+      ...(rtcp ? { rtcp } : {}),
+      ...(rtx ? { rtx } : {}),
       ...(Object.keys(features).length > 0 ? { features } : {}),
       featureErrors: { ...this.session.featureErrors },
     };

@@ -65,9 +65,11 @@ class ToySendFeature implements SendInterceptor {
   }
 
   onRtcpIn(datagram: Buffer, _arrivalUs: number): void {
-    this.rtcpIn++;
+    // The receiver's own RTCP reports come too; only the toy's APP packets are counted.
     const seq = appValue(datagram);
-    if (seq !== undefined) this.fromHistory.set(seq, Buffer.from(this.history.get(seq, Date.now() * 1000) ?? []));
+    if (seq === undefined) return;
+    this.rtcpIn++;
+    this.fromHistory.set(seq, Buffer.from(this.history.get(seq, Date.now() * 1000) ?? []));
   }
 
   report(): unknown {
@@ -82,6 +84,8 @@ class ToyReceiveFeature implements ReceiveInterceptor {
   framesIn = 0;
   rtcpIn = 0;
   rtcpOut = 0;
+  /** Outgoing RTCP that is not the toy's: the receiver's own reports pass the features too. */
+  otherRtcpOut = 0;
   readonly firstPackets = new Map<number, Buffer>();
   private context!: ReceiveContext;
   private firstOfFrame = new Map<number, number>();
@@ -110,8 +114,9 @@ class ToyReceiveFeature implements ReceiveInterceptor {
     if (appValue(datagram) === 0xffffffff) this.rtcpIn++;
   }
 
-  onRtcpOut(_datagram: Buffer): void {
-    this.rtcpOut++;
+  onRtcpOut(datagram: Buffer): void {
+    if (appValue(datagram) === undefined) this.otherRtcpOut++;
+    else this.rtcpOut++;
   }
 }
 
@@ -175,9 +180,13 @@ describe('e2e: session seams over real sockets', function () {
       expect(receiveToy.packetsIn).to.equal(sendToy.packetsOut);
       expect(receiveToy.framesIn).to.equal(FRAMES);
       expect(receiveToy.rtcpOut).to.equal(FRAMES);
+      expect(receiveToy.otherRtcpOut).to.be.greaterThan(0);
       expect(receiveToy.rtcpIn).to.equal(1);
       expect(sendToy.rtcpIn).to.equal(FRAMES);
-      expect(stats.rtcpReceived).to.equal(FRAMES);
+      // Every RTCP datagram back at the sender was read by its RTCP feature: a report, or (the toy's lone APP packets,
+      // which may not start a compound) malformed.
+      expect(stats.rtcpReceived).to.equal(stats.rtcp!.reportsReceived + stats.rtcp!.malformed);
+      expect(stats.rtcp!.malformed).to.be.at.least(FRAMES);
       expect(stats.features).to.deep.equal({ toy: { packetsOut: stats.packetsSent, rtcpIn: FRAMES } });
       expect(sendToy.fromHistory.size).to.equal(FRAMES);
       for (const [seq, bytes] of sendToy.fromHistory) {

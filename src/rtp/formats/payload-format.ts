@@ -44,6 +44,8 @@ export interface PayloadLayout {
 }
 
 export interface Payloader {
+  /** Packets each frame takes, for formats whose layout is fixed per geometry (undefined when it varies). */
+  readonly packetsPerFrame?: number;
   /**
    * The layout of `frame`'s packets. A format whose layout is fixed per geometry returns the same object every
    * time, which lets the stream writer build its header table once.

@@ -8,6 +8,7 @@ const NO_HEADER = Buffer.alloc(0);
 /** The original program's wire: one datagram carries one whole frame, with no header at all. */
 export class RawPayloader implements Payloader {
   private readonly fixed: PayloadLayout;
+  readonly packetsPerFrame: number;
   private readonly geometry: FrameGeometry;
   private readonly bytes: number;
 
@@ -28,6 +29,7 @@ export class RawPayloader implements Payloader {
       headerOffsets: Uint32Array.of(0, 0),
       dataOffsets: Uint32Array.of(0, this.bytes),
     };
+    this.packetsPerFrame = 1;
   }
 
   layout(frame: Frame): PayloadLayout {

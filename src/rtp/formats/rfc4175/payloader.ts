@@ -10,6 +10,7 @@ import { CONTINUATION_BIT, EXTENDED_SEQUENCE_BYTES, LINE_HEADER_BYTES } from './
  */
 export class Rfc4175Payloader implements Payloader {
   private readonly fixed: PayloadLayout;
+  readonly packetsPerFrame: number;
   private readonly geometry: FrameGeometry;
   private readonly bytes: number;
 
@@ -17,6 +18,7 @@ export class Rfc4175Payloader implements Payloader {
     this.geometry = geometryOf(geometry);
     this.bytes = frameBytes(geometry);
     this.fixed = buildLayout(planRfc4175Layout(geometry, maxPayloadBytes));
+    this.packetsPerFrame = this.fixed.packets;
   }
 
   layout(frame: Frame): PayloadLayout {
