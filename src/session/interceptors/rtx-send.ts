@@ -36,7 +36,7 @@ const QUIET_BEFORE_CLOSE_US = 200_000;
 /** Packets kept when the stream's rate is not known in advance (--fps max): about a second of 1080p60. */
 const DEFAULT_HISTORY_PACKETS = 32_768;
 /** A packet is sent again at most once in this window, however often it is asked for. */
-const RESEND_GAP_US = 5_000;
+const RESEND_GAP_US = 2_000;
 /** Retransmission may run ahead of its share by this much (a burst of requests at the start of a stream). */
 const BURST_BYTES = 256 * 1024;
 const DEFAULT_MAX_OVERHEAD = 1;
