@@ -12,7 +12,6 @@ import { onInterrupt } from './status-line.js';
 
 export function demoCommand(): Command {
   const command = new Command('demo')
-    .description('watch a stream cross a simulated network in a window; keys 1-9 change the network live')
     .option('--source <spec>', 'what to show (default: the camera at /dev/video0 if there is one, else pattern:ball)')
     .option('--scenario <file>', "start from a scenario's source, size, rate and network (on key 0)")
     .option('--size <WxH>', 'frame size (default 320x240, or the scenario\'s)')

@@ -2,7 +2,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
 import { processUsage } from '../process-usage.js';
-import { parseSdp } from '../rtp/sdp.js';
 import type { Sink } from '../sinks/sink.js';
 import { createSink } from '../sinks/spec.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../transport/endpoint.js';
@@ -15,7 +14,6 @@ import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function receiveCommand(): Command {
   const command = new Command('receive')
-    .description('receive frames on HOST:PORT, verify stamps, hand frames to sinks and report')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5004')
     .option('--size <WxH>', 'frame size', '160x120')
     .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
@@ -61,6 +59,8 @@ async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geome
   const text = await readFile(opts.sdp, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`--sdp: cannot read '${opts.sdp}' (${err.code ?? err.message})`);
   });
+  // sdp-transform is loaded only for the receivers that read an SDP.
+  const { parseSdp } = await import('../rtp/sdp.js');
   const sdp = parseSdp(text, '--sdp');
   return { geometry: sdp.geometry, listen: { host: listen.host, port: sdp.port } };
 }

@@ -1,17 +1,11 @@
-import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import type { ExpectationResult } from '../harness/expectations.js';
 import type { ScenarioReport } from '../harness/report.js';
-import { writeReports } from '../harness/report-files.js';
-import { runScenario } from '../harness/run-scenario.js';
-import { DEFAULT_SCENARIO, loadScenario, parseScenario } from '../harness/scenario.js';
 import { withExitCode } from './command.js';
 import { parseSeed } from './options.js';
 
 export function runCommand(): Command {
   const command = new Command('run')
-    .description('run a scenario (sender -> netsim -> receiver over loopback) and check its expectations; ' +
-      'with no file, a built-in one: pattern:ball through a lossy link')
     .argument('[scenario]', 'scenario JSON file')
     .option('--seed <n>', 'network seed (overrides the scenario\'s network.seed)', parseSeed)
     .option('--report <file>', 'write the JSON report')
@@ -29,9 +23,10 @@ interface RunFlags {
   out?: string;
 }
 
-/** A progress bar on a terminal; nothing when stderr is a pipe or a file (CI logs stay clean). */
-function progressBar(total: number): { update(sent: number): void; stop(): void } {
+/** A progress bar on a terminal; nothing when stderr is a pipe or a file (CI logs stay clean, cli-progress unloaded). */
+async function progressBar(total: number): Promise<{ update(sent: number): void; stop(): void }> {
   if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'framewire run [{bar}] {value}/{total} frames', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -69,9 +64,13 @@ function expectationLine(e: ExpectationResult): string {
 }
 
 async function runRun(file: string | undefined, opts: RunFlags): Promise<number> {
+  // The harness (zod, sharp, the sockets) is loaded by a run, not by `run --help`.
+  const [{ DEFAULT_SCENARIO, loadScenario, parseScenario }, { runScenario }, { writeReports }] = await Promise.all([
+    import('../harness/scenario.js'), import('../harness/run-scenario.js'), import('../harness/report-files.js'),
+  ]);
   // Validate everything before any socket opens, so a bad file exits 2 at once.
   const scenario = file === undefined ? parseScenario(DEFAULT_SCENARIO) : await loadScenario(file);
-  const bar = progressBar(scenario.frames);
+  const bar = await progressBar(scenario.frames);
   let report: ScenarioReport;
   try {
     report = await runScenario(scenario, { seed: opts.seed, onProgress: (p) => bar.update(p.framesSent) });

@@ -2,7 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
 import { processUsage } from '../process-usage.js';
-import { buildSdp } from '../rtp/sdp.js';
 import { createSource } from '../sources/spec.js';
 import { parseEndpoint, formatEndpoint } from '../transport/endpoint.js';
 import { Sender } from '../transport/sender.js';
@@ -13,7 +12,6 @@ import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function sendCommand(): Command {
   const command = new Command('send')
-    .description('send frames from a source to HOST:PORT over UDP')
     .option('--source <spec>', 'pattern:NAME | png:PATH | ...', 'pattern:smpte')
     .option('--size <WxH>', 'frame size', '160x120')
     .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
@@ -75,6 +73,8 @@ async function runSend(opts: SendFlags): Promise<number> {
     throw err;
   }
   if (opts.sdp) {
+    // sdp-transform is loaded only for the sends that write an SDP.
+    const { buildSdp } = await import('../rtp/sdp.js');
     const fps = opts.fps === 'max' ? undefined : opts.fps;
     await writeFile(opts.sdp, buildSdp({ geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc }));
   }

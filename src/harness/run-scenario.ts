@@ -10,7 +10,7 @@ import type { Source } from '../sources/source.js';
 import { createSource } from '../sources/spec.js';
 import { stampRows } from '../stamp.js';
 import { Receiver, type FrameRecord } from '../transport/receiver.js';
-import { payloadFormat } from '../rtp/index.js';
+import { payloadFormat } from '../rtp/formats/index.js';
 import { Sender, type SentFrame } from '../transport/sender.js';
 import { evaluateExpectations, formatCondition } from './expectations.js';
 import { buildFrameMap, type FrameMap } from './frame-map.js';

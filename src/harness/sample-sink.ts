@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { frameBytes, geometryOf, type Frame, type FrameGeometry } from '../frame.js';
+import { loadSharp } from '../load-sharp.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
 
@@ -49,6 +49,7 @@ export class SampleSink implements Sink {
 
   /** Encodes the kept frames as PNG data URIs. */
   async encode(): Promise<SampleFrame[]> {
+    const sharp = await loadSharp();
     return Promise.all(this.held.map(async ({ index, geometry, data }) => {
       const rgb = asRgb24(geometry, data, Buffer.allocUnsafe(rgb24Bytes(geometry)));
       const png = await sharp(rgb, { raw: { width: geometry.width, height: geometry.height, channels: 3 } }).png().toBuffer();

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PIXEL_FORMATS, parseSize, validateGeometry, type FrameGeometry, type PixelFormat } from '../frame.js';
 import { parseNetworkConfig, type NetworkConfig } from '../netsim/config.js';
-import { payloadFormatNames, type Wire } from '../rtp/index.js';
+import { payloadFormatNames, type Wire } from '../rtp/formats/index.js';
 import { UsageError } from '../usage-error.js';
 import { parseExpectations, type Expectation } from './expectations.js';
 

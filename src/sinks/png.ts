@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import type { Frame, FrameGeometry } from '../frame.js';
 import { frameBytes, geometryOf } from '../frame.js';
+import { loadSharp, type Sharp } from '../load-sharp.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import type { ReceivedFrameInfo, Sink } from './sink.js';
 
@@ -51,6 +51,7 @@ export class PngSink implements Sink {
   /** uyvy frames are converted here for the encoder; rgb24 frames go to it as held. */
   private rgb = Buffer.alloc(0);
   private error: Error | undefined;
+  private sharp: Sharp | undefined;
 
   constructor(
     private readonly dir: string,
@@ -59,9 +60,10 @@ export class PngSink implements Sink {
     this.description = `png:${dir}${options.every > 1 ? `:every=${options.every}` : ''}${options.queue ? `:queue=${options.queue}` : ''}`;
   }
 
-  /** Creates the directory; call before the first write. */
+  /** Creates the directory and loads the encoder; call before the first write. */
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    this.sharp = await loadSharp();
   }
 
   write(frame: Frame, info: ReceivedFrameInfo): void {
@@ -114,7 +116,7 @@ export class PngSink implements Sink {
     const pixels = asRgb24(held.geometry, held.data, this.rgb);
     const file = join(this.dir, pngFrameName(held.number));
     try {
-      await sharp(pixels, { raw: { width, height, channels: 3 } })
+      await this.sharp!(pixels, { raw: { width, height, channels: 3 } })
         .png({ compressionLevel: 3 })
         .toFile(file);
       this.written++;

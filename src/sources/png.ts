@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { geometryOf, type FrameGeometry } from '../frame.js';
+import { loadSharp, type Sharp } from '../load-sharp.js';
 import { rgb24ToFormat } from '../pixels.js';
 import { assertStampable, crcBelowStamp, writeStamp } from '../stamp.js';
 import { SettingError } from '../usage-error.js';
@@ -24,7 +24,8 @@ export async function createPngSource(path: string, options: SourceOptions): Pro
   const g = geometryOf(options);
   if (options.stamp) assertStampable(g);
   const files = await listPngs(path);
-  const pictures = await Promise.all(files.map((file) => loadPicture(file, g)));
+  const sharp = await loadSharp();
+  const pictures = await Promise.all(files.map((file) => loadPicture(sharp, file, g)));
   const count = files.length === 1 ? '' : ` (${files.length} files)`;
   return new GeneratedSource(g, `png:${path}${count} ${g.width}x${g.height} ${g.format}`, (frame) => {
     const picture = pictures[frame.index % pictures.length];
@@ -42,7 +43,7 @@ async function listPngs(path: string): Promise<string[]> {
   return names.map((n) => join(path, n));
 }
 
-async function loadPicture(file: string, g: FrameGeometry): Promise<Picture> {
+async function loadPicture(sharp: Sharp, file: string, g: FrameGeometry): Promise<Picture> {
   let rgb: Buffer;
   try {
     const { data, info } = await sharp(file)
