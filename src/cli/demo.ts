@@ -8,6 +8,7 @@ import { MAX_SCALE } from '../sinks/sdl.js';
 import type { Wire } from '../rtp/index.js';
 import { withExitCode } from './command.js';
 import { parseSeed, positiveInt, positiveNumber } from './options.js';
+import { plural } from './plural.js';
 import { onInterrupt } from './status-line.js';
 
 export function demoCommand(): Command {
@@ -74,10 +75,10 @@ function describe(s: DemoSummary): string {
   const lossPct = r.packetsReceived + r.packetsLost > 0 ? (100 * r.packetsLost) / (r.packetsReceived + r.packetsLost) : 0;
   return [
     `framewire demo: ${s.durationSec.toFixed(1)} s, seed ${s.seed}, networks ${s.presets.join(' -> ')}`,
-    `  sent ${s.sender.framesSent} frames (${s.sender.sendErrors} packets refused)`,
+    `  sent ${plural(s.sender.framesSent, 'frame')} (${plural(s.sender.sendErrors, 'packet')} refused)`,
     `  received ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
       `packets ${r.packetsLost} lost (${lossPct.toFixed(2)}%), ${r.packetsDuplicate} duplicate${latency}`,
-    `  window showed ${s.display.shown} frames, skipped ${s.display.dropped} it could not keep up with, ` +
+    `  window showed ${plural(s.display.shown, 'frame')}, skipped ${s.display.dropped} it could not keep up with, ` +
       `held back ${s.display.frozen} while paused`,
     ...s.snapshots.map((f) => `  snapshot ${f}`),
     '',

@@ -10,6 +10,7 @@ import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { FrameLog, frameLogPath } from './frame-log.js';
 import { collect, nonNegativeNumber, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
+import { plural } from './plural.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function receiveCommand(): Command {
@@ -46,7 +47,7 @@ interface ReceiveFlags {
   report?: string;
 }
 
-async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geometry: FrameGeometry; listen: Endpoint }> {
+async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geometry: FrameGeometry; listen: Endpoint; fps?: number }> {
   const listen = parseEndpoint(opts.listen, '--listen', true);
   if (!opts.sdp) {
     const geometry = { ...parseSize(opts.size, '--size'), format: parsePixelFormat(opts.format, '--format') };
@@ -62,16 +63,16 @@ async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geome
   // sdp-transform is loaded only for the receivers that read an SDP.
   const { parseSdp } = await import('../rtp/sdp.js');
   const sdp = parseSdp(text, '--sdp');
-  return { geometry: sdp.geometry, listen: { host: listen.host, port: sdp.port } };
+  return { geometry: sdp.geometry, listen: { host: listen.host, port: sdp.port }, fps: sdp.fps };
 }
 
 async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
-  const { geometry, listen } = await streamSettings(opts, cmd);
+  const { geometry, listen, fps } = await streamSettings(opts, cmd);
   const sinks: Sink[] = [];
   for (const spec of opts.sink ?? ['null']) sinks.push(await createSink(spec));
   const frameLog = opts.report ? new FrameLog(frameLogPath(opts.report)) : undefined;
   const receiver = await Receiver.open({
-    listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout,
+    listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout, fps,
     partial: opts.partial, ssrc: opts.ssrc, latencyMs: opts.latency, rtcpMux: opts.rtcpMux, onFrame: frameLog?.write,
   });
   // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
@@ -109,9 +110,12 @@ function summary(r: ReceiverReport): string {
     ? `, latency p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms`
     : '';
   const drops = Object.entries(r.sinkDrops).filter(([, n]) => n > 0).map(([s, n]) => `, ${s} dropped ${n}`).join('');
-  const errors = Object.entries(r.sinkErrors).map(([s, e]) => `, ${s} failed on ${e.count} frames (${e.first})`).join('');
+  const errors = Object.entries(r.sinkErrors).map(([s, e]) => `, ${s} failed on ${plural(e.count, 'frame')} (${e.first})`).join('');
+  // Rates are over the frames' window, N frame periods (src/frame-rate.ts), which one frame alone does not give.
+  const rates = r.durationSec > 0
+    ? `${r.fps} fps, ${r.bitrateMbps} Mbit/s over ${r.durationSec} s`
+    : 'rates not measured (they need two frames, or the frame rate from --sdp)';
   return `framewire receive: ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
     `packets ${r.packetsReceived} received, ${r.packetsLost} lost, ${r.packetsDuplicate} duplicate, ` +
-    `${r.packetsMalformed} malformed; ${r.fps} fps, ${r.bitrateMbps} Mbit/s over ${r.durationSec} s${latency}${drops}${errors} ` +
-    `(ended: ${r.endReason})\n`;
+    `${r.packetsMalformed} malformed; ${rates}${latency}${drops}${errors} (ended: ${r.endReason})\n`;
 }

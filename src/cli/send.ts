@@ -8,6 +8,7 @@ import { Sender } from '../transport/sender.js';
 import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { parseFps, parseMtu, parseSeed, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
+import { plural } from './plural.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function sendCommand(): Command {
@@ -96,9 +97,13 @@ async function runSend(opts: SendFlags): Promise<number> {
   // A source that fails mid-run (camera unplugged) still gets its frames counted and reported.
   const stats = sender.snapshot();
   if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`);
+  // Rates are over the frames' window, N frame periods (src/frame-rate.ts); one frame at --fps max has none.
+  const rates = stats.durationSec > 0
+    ? `over ${stats.durationSec.toFixed(2)} s (${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, `
+    : '(rates need two frames or an --fps, ';
   process.stderr.write(
-    `framewire send: ${stats.framesSent} frames, ${stats.packetsSent} packets in ${stats.durationSec.toFixed(2)} s ` +
-    `(${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, ${stats.sendErrors} send errors)\n`,
+    `framewire send: ${plural(stats.framesSent, 'frame')}, ${plural(stats.packetsSent, 'packet')} ${rates}` +
+    `${plural(stats.sendErrors, 'send error')})\n`,
   );
   if (failure !== undefined) throw failure;
   return 0;

@@ -40,7 +40,7 @@ export const METRICS: Readonly<Record<MetricName, string>> = {
   framesDuplicate: 'frames the receiver assembled more than once',
   framesOutOfOrder: 'frames the receiver assembled after a later frame',
   deliveredRatio: 'framesComplete / framesSent',
-  fps: 'complete frames per second over the sending window',
+  fps: 'complete frames per second of the sending window (N frames over N frame periods)',
   fpsSent: 'frames sent per second over the sending window',
   latencyP50Ms: 'median capture-to-arrival latency of complete stamped frames, ms',
   latencyP95Ms: '95th percentile latency, ms',
@@ -51,7 +51,7 @@ export const METRICS: Readonly<Record<MetricName, string>> = {
   packetsLost: 'sent packets that never reached the receiver',
   packetLossPct: 'packetsLost / packetsSent, percent',
   maxLossBurst: 'longest run of consecutive lost packets',
-  throughputMbps: 'bytes the receiver took in, Mbit/s over its receiving time',
+  throughputMbps: 'bytes the receiver took in, Mbit/s over its receiving window',
 };
 
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];

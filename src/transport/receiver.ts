@@ -33,6 +33,8 @@ export interface ReceiverOptions {
   latencyMs?: number;
   /** RTCP on the RTP port (RFC 5761) instead of the next port up. */
   rtcpMux?: boolean;
+  /** The stream's frame rate when known (an SDP's): the receiving window uses its period instead of measuring it. */
+  fps?: number;
   /** Features after the receiver's own (rate, stamp check), in this order. */
   features?: ReceiveInterceptor[];
   signal?: AbortSignal;
@@ -53,7 +55,7 @@ export interface ReceiverReport {
   packetsForeignSsrc: number;
   ssrcChanges: number;
   bytesReceived: number;
-  /** Complete frames per second between the first and the last packet. */
+  /** Complete frames per second of the receiving window (durationSec): N frames over N frame periods. */
   fps: number;
   bitrateMbps: number;
   durationSec: number;
@@ -94,7 +96,7 @@ export class Receiver {
   address!: Endpoint;
   readonly done: Promise<ReceiverReport>;
   private readonly session: ReceiveSession;
-  private readonly rate = new ReceiveRate();
+  private readonly rate: ReceiveRate;
   private readonly stamp: StampCheck;
   private readonly sinks: Sink[];
   private readonly sinkErrors = new Map<Sink, { count: number; first: string }>();
@@ -111,6 +113,7 @@ export class Receiver {
 
   private constructor(private readonly options: ReceiverOptions) {
     this.sinks = options.sinks ?? [];
+    this.rate = new ReceiveRate(options.fps === undefined ? undefined : 1e6 / options.fps);
     this.stamp = new StampCheck((record) => this.options.onFrame?.(record));
     const format = payloadFormat(options.wire);
     const latencyMs = options.latencyMs;

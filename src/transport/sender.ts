@@ -1,5 +1,6 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { nowUs, type Frame } from '../frame.js';
+import { FrameSpan, perSecond } from '../frame-rate.js';
 import { payloadFormat, type Wire } from '../rtp/formats/index.js';
 import { isRtcp, RTP_HEADER_BYTES } from '../rtp/rtp-header.js';
 import { createStreamWriter, type StreamWriter } from '../rtp/stream-writer.js';
@@ -21,7 +22,7 @@ export interface SenderOptions {
   fps: number | 'max';
   /** Stop after this many frames. */
   frames?: number;
-  /** Stop after this many seconds. */
+  /** Stop after this many seconds: at a set fps, after the duration x fps frames due in them. */
   durationSec?: number;
   ssrc?: number;
   payloadType?: number;
@@ -54,7 +55,9 @@ export interface SenderStats {
   sendErrors: number;
   /** Frames sent after their due time because the previous frame took longer than 1/fps. */
   framesLate: number;
+  /** The window the rates are taken over: the frames' capture times, first to last, plus one frame period. */
   durationSec: number;
+  /** frames / durationSec: N frames over N frame periods (src/frame-rate.ts). */
   fps: number;
   bitrateMbps: number;
   ssrc?: number;
@@ -77,7 +80,7 @@ export interface SenderStats {
  */
 export class Sender {
   private startUs = 0;
-  private endUs = 0;
+  private readonly span = new FrameSpan();
   /** Packets of frames the kernel refused. */
   private refused = 0;
   private framesLate = 0;
@@ -150,10 +153,13 @@ export class Sender {
   async run(): Promise<SenderStats> {
     const { fps, frames, durationSec, signal } = this.options;
     const intervalUs = fps === 'max' ? 0 : 1e6 / fps;
+    // At a set rate a duration is a number of frames (1 s at 30 fps is 30), not a race against the clock.
+    const due = durationSec !== undefined && fps !== 'max' ? Math.ceil(durationSec * fps - 1e-9) : Infinity;
+    const limit = Math.min(frames ?? Infinity, due);
     const iterator = this.source[Symbol.asyncIterator]();
     this.startUs = nowUs();
     try {
-      for (let i = 0; frames === undefined || i < frames; i++) {
+      for (let i = 0; i < limit; i++) {
         if (signal?.aborted) break;
         if (intervalUs > 0) {
           const waitUs = this.startUs + i * intervalUs - nowUs();
@@ -161,7 +167,7 @@ export class Sender {
           else if (waitUs < -intervalUs) this.framesLate++;
           if (signal?.aborted) break;
         }
-        if (durationSec !== undefined && nowUs() - this.startUs >= durationSec * 1e6) break;
+        if (durationSec !== undefined && fps === 'max' && nowUs() - this.startUs >= durationSec * 1e6) break;
         const next = await iterator.next();
         if (next.done) break;
         await this.sendFrame(next.value);
@@ -169,7 +175,6 @@ export class Sender {
         await yieldToLoop();
       }
     } finally {
-      this.endUs = nowUs();
       try {
         this.session.finish();
       } finally {
@@ -182,7 +187,8 @@ export class Sender {
 
   snapshot(): SenderStats {
     const { framesSent, packetsSent, bytesSent } = this.counter.counts;
-    const durationSec = ((this.endUs || nowUs()) - (this.startUs || nowUs())) / 1e6;
+    const { fps } = this.options;
+    const windowUs = this.span.windowUs(fps === 'max' ? undefined : 1e6 / fps);
     const { count: _count, ...features } = this.session.reports();
     return {
       framesSent,
@@ -190,9 +196,9 @@ export class Sender {
       bytesSent,
       sendErrors: this.refused + portErrors(this.media) + portErrors(this.rtcp),
       framesLate: this.framesLate,
-      durationSec,
-      fps: durationSec > 0 ? framesSent / durationSec : 0,
-      bitrateMbps: durationSec > 0 ? (bytesSent * 8) / durationSec / 1e6 : 0,
+      durationSec: windowUs / 1e6,
+      fps: perSecond(framesSent, windowUs),
+      bitrateMbps: perSecond(bytesSent * 8, windowUs) / 1e6,
       ...(this.writer.ssrc !== undefined ? { ssrc: this.writer.ssrc } : {}),
       sendPath: this.media.path,
       rtcpReceived: this.rtcpReceived,
@@ -204,6 +210,7 @@ export class Sender {
 
   private async sendFrame(frame: Frame): Promise<void> {
     const packets = this.writer.write(frame);
+    this.span.add(frame.captureTimeUs);
     this.session.frameOut(packets, frame);
     this.refused += await this.media.sendFrame(packets);
     this.options.onFrameSent?.({
