@@ -14,7 +14,7 @@ interface Held {
 }
 
 export interface PngSinkOptions {
-  /** Write only frames whose number (stamp index, else ordinal) is a multiple of this. */
+  /** Write only frames whose number (the frame's index) is a multiple of this. */
   every: number;
   /** Frames that may wait for the encoder; default: as many as fit in {@link QUEUE_BUDGET_BYTES} (1 to 64). */
   queue?: number;
@@ -33,8 +33,8 @@ export function pngFrameName(n: number): string {
 }
 
 /**
- * `png:DIR` sink: writes frames as DIR/frame-NNNNNN.png (RGB, 8-bit), numbered by the frame's stamp index
- * when it has one, else by its ordinal. write() only copies the frame; one encode runs at a time and frames wait
+ * `png:DIR` sink: writes frames as DIR/frame-NNNNNN.png (RGB, 8-bit), numbered by the frame's index, which the
+ * receiver makes unique in the stream (its stamp's, else derived from its RTP timestamp). write() only copies the frame; one encode runs at a time and frames wait
  * for it in a bounded queue: when the queue is full the oldest waiting frame gives way to the newest and is counted
  * in `dropped`, so the receive path never waits on the disk.
  */
@@ -66,8 +66,8 @@ export class PngSink implements Sink {
     this.sharp = await loadSharp();
   }
 
-  write(frame: Frame, info: ReceivedFrameInfo): void {
-    const number = info.stamp?.index ?? info.ordinal;
+  write(frame: Frame, _info: ReceivedFrameInfo): void {
+    const number = frame.index;
     if (number % this.options.every !== 0) return;
     if (this.encoding) {
       if (this.waiting.length >= this.queueLength(frameBytes(frame))) {

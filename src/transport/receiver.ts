@@ -33,7 +33,10 @@ export interface ReceiverOptions {
   latencyMs?: number;
   /** RTCP on the RTP port (RFC 5761) instead of the next port up. */
   rtcpMux?: boolean;
-  /** The stream's frame rate when known (an SDP's): the receiving window uses its period instead of measuring it. */
+  /**
+   * The stream's frame rate when known (an SDP's): the receiving window and the numbering of unstamped frames use
+   * its period instead of measuring it.
+   */
   fps?: number;
   /** Features after the receiver's own (rate, stamp check), in this order. */
   features?: ReceiveInterceptor[];
@@ -113,9 +116,13 @@ export class Receiver {
 
   private constructor(private readonly options: ReceiverOptions) {
     this.sinks = options.sinks ?? [];
-    this.rate = new ReceiveRate(options.fps === undefined ? undefined : 1e6 / options.fps);
-    this.stamp = new StampCheck((record) => this.options.onFrame?.(record));
     const format = payloadFormat(options.wire);
+    const fps = options.fps;
+    this.rate = new ReceiveRate(fps === undefined ? undefined : 1e6 / fps);
+    this.stamp = new StampCheck(
+      (record) => this.options.onFrame?.(record),
+      fps === undefined || format.framing !== 'rtp' ? undefined : format.clockRate / fps,
+    );
     const latencyMs = options.latencyMs;
     this.session = new ReceiveSession(
       [this.rate, this.stamp, ...(options.features ?? [])],
@@ -215,7 +222,7 @@ export class Receiver {
       const sinkInfo: ReceivedFrameInfo = {
         complete: info.complete,
         bytesMissing: info.bytesMissing,
-        ordinal: frame.index,
+        indexFrom: record.indexFrom,
         stamp,
       };
       const view: Frame = { ...frame, index: record.index, captureTimeUs: stamp?.captureTimeUs ?? frame.captureTimeUs };
