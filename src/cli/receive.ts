@@ -5,8 +5,8 @@ import { processUsage } from '../process-usage.js';
 import type { Sink } from '../sinks/sink.js';
 import { createSink } from '../sinks/spec.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../transport/endpoint.js';
-import { Receiver, type ReceiverReport } from '../transport/receiver.js';
-import { UsageError } from '../usage-error.js';
+import { Receiver, type ReceiverOptions, type ReceiverReport } from '../transport/receiver.js';
+import { SettingError, UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { FrameLog, frameLogPath } from './frame-log.js';
 import { collect, nonNegativeNumber, parseSsrc, parseWire, positiveInt, positiveNumber } from './options.js';
@@ -18,7 +18,7 @@ export function receiveCommand(): Command {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5004')
     .option('--size <WxH>', 'frame size', '160x120')
     .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
-    .option('--sdp <file>', 'take port, size and format from an SDP file')
+    .option('--sdp <file>', 'take the address, port, size, format and frame rate from an SDP file')
     .option('--wire <wire>', 'rtp (RFC 4175) or raw (one datagram a frame)', parseWire, 'rtp')
     .option('--sink <spec>', 'null | png:DIR[:every=N] | sdl[:scale=N] (repeatable)', collect)
     .option('--frames <n>', 'end after N complete frames', positiveInt('--frames'))
@@ -47,14 +47,22 @@ interface ReceiveFlags {
   report?: string;
 }
 
-async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geometry: FrameGeometry; listen: Endpoint; fps?: number }> {
-  const listen = parseEndpoint(opts.listen, '--listen', true);
+/** What the stream looks like and where it comes in, from the flags or an SDP; `from` is the flag that said where. */
+interface StreamSettings {
+  geometry: FrameGeometry;
+  listen: Endpoint;
+  fps?: number;
+  from: '--listen' | '--sdp';
+}
+
+async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<StreamSettings> {
   if (!opts.sdp) {
     const geometry = { ...parseSize(opts.size, '--size'), format: parsePixelFormat(opts.format, '--format') };
-    return { geometry: validateGeometry(geometry, '--size'), listen };
+    return { geometry: validateGeometry(geometry, '--size'), listen: parseEndpoint(opts.listen, '--listen', true), from: '--listen' };
   }
   if (opts.wire !== 'rtp') throw new UsageError('--sdp: an SDP describes an RTP stream; drop --wire raw');
-  for (const flag of ['size', 'format'] as const) {
+  // The SDP's connection line and port say where the stream goes, as its fmtp says what it is.
+  for (const flag of ['size', 'format', 'listen'] as const) {
     if (cmd.getOptionValueSource(flag) === 'cli') throw new UsageError(`--${flag}: conflicts with --sdp, which sets it`);
   }
   const text = await readFile(opts.sdp, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -63,18 +71,32 @@ async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<{ geome
   // sdp-transform is loaded only for the receivers that read an SDP.
   const { parseSdp } = await import('../rtp/sdp.js');
   const sdp = parseSdp(text, '--sdp');
-  return { geometry: sdp.geometry, listen: { host: listen.host, port: sdp.port }, fps: sdp.fps };
+  return { geometry: sdp.geometry, listen: { host: sdp.host, port: sdp.port }, fps: sdp.fps, from: '--sdp' };
+}
+
+/** Opens the receiver; an address this machine cannot listen on is a usage error naming the flag that gave it. */
+async function openReceiver(options: ReceiverOptions, from: StreamSettings['from']): Promise<Receiver> {
+  try {
+    return await Receiver.open(options);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `cannot listen on ${formatEndpoint(options.listen)}${from === '--sdp' ? ' (its connection address and port)' : ''}`;
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`${from}: ${where}: not an address of this machine`);
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new UsageError(`${from}: ${where} (${code})`);
+    if (err instanceof SettingError && err.setting === 'listen') throw new UsageError(`${from}: ${err.problem}`);
+    throw err;
+  }
 }
 
 async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
-  const { geometry, listen, fps } = await streamSettings(opts, cmd);
+  const { geometry, listen, fps, from } = await streamSettings(opts, cmd);
   const sinks: Sink[] = [];
   for (const spec of opts.sink ?? ['null']) sinks.push(await createSink(spec));
   const frameLog = opts.report ? new FrameLog(frameLogPath(opts.report)) : undefined;
-  const receiver = await Receiver.open({
+  const receiver = await openReceiver({
     listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout, fps,
     partial: opts.partial, ssrc: opts.ssrc, latencyMs: opts.latency, rtcpMux: opts.rtcpMux, onFrame: frameLog?.write,
-  });
+  }, from);
   // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
   const removeInterrupt = onInterrupt(() => receiver.stop());
   process.stderr.write(
