@@ -1,6 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
+import { prepareOutputFile, writeFileAtomic } from '../output-file.js';
 import { processUsage } from '../process-usage.js';
 import type { Sink } from '../sinks/sink.js';
 import { createSink } from '../sinks/spec.js';
@@ -90,6 +91,11 @@ async function openReceiver(options: ReceiverOptions, from: StreamSettings['from
 
 async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const { geometry, listen, fps, from } = await streamSettings(opts, cmd);
+  // Where the report and the frame log are to go is checked before a sink opens or a frame is waited for.
+  if (opts.report) {
+    await prepareOutputFile(opts.report, 'report');
+    await prepareOutputFile(frameLogPath(opts.report), 'report');
+  }
   const sinks: Sink[] = [];
   for (const spec of opts.sink ?? ['null']) sinks.push(await createSink(spec));
   const frameLog = opts.report ? new FrameLog(frameLogPath(opts.report)) : undefined;
@@ -118,13 +124,17 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const report = await receiver.done;
   removeInterrupt();
   stopStatus();
-  if (frameLog && opts.report) {
-    await frameLog.close();
-    const log = { framesLog: frameLog.path, framesLogged: frameLog.written, framesLogDropped: frameLog.dropped };
-    await writeFile(opts.report, `${JSON.stringify({ ...report, ...log, usage: processUsage() }, null, 2)}\n`);
-  }
+  // The summary is out first: a report that cannot be written costs the file, not the numbers.
   process.stderr.write(summary(report));
-  return 0;
+  const unwritten: string[] = [];
+  if (frameLog && opts.report) {
+    await frameLog.close().catch((err: Error) => unwritten.push(err.message));
+    const log = { framesLog: frameLog.path, framesLogged: frameLog.written, framesLogDropped: frameLog.dropped };
+    await writeFileAtomic(opts.report, `${JSON.stringify({ ...report, ...log, usage: processUsage() }, null, 2)}\n`)
+      .catch((err: Error) => unwritten.push(err.message));
+  }
+  for (const message of unwritten) process.stderr.write(`framewire receive: ${message}\n`);
+  return unwritten.length > 0 ? 1 : 0;
 }
 
 function summary(r: ReceiverReport): string {

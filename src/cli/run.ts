@@ -65,11 +65,13 @@ function expectationLine(e: ExpectationResult): string {
 
 async function runRun(file: string | undefined, opts: RunFlags): Promise<number> {
   // The harness (zod, sharp, the sockets) is loaded by a run, not by `run --help`.
-  const [{ DEFAULT_SCENARIO, loadScenario, parseScenario }, { runScenario }, { writeReports }] = await Promise.all([
+  const [{ DEFAULT_SCENARIO, loadScenario, parseScenario }, { runScenario }, files] = await Promise.all([
     import('../harness/scenario.js'), import('../harness/run-scenario.js'), import('../harness/report-files.js'),
   ]);
-  // Validate everything before any socket opens, so a bad file exits 2 at once.
+  // Validate everything before any socket opens, so a bad file or an unwritable output path exits 2 at once.
   const scenario = file === undefined ? parseScenario(DEFAULT_SCENARIO) : await loadScenario(file);
+  const paths = { dir: opts.out, json: opts.report, junit: opts.junit, html: opts.html };
+  await files.prepareReports(paths);
   const bar = await progressBar(scenario.frames);
   let report: ScenarioReport;
   try {
@@ -91,9 +93,17 @@ async function runRun(file: string | undefined, opts: RunFlags): Promise<number>
   }
   out.write('expectations:\n');
   for (const e of report.expectations) out.write(expectationLine(e));
-  const written = await writeReports(report, { dir: opts.out, json: opts.report, junit: opts.junit, html: opts.html });
+  let written: string[];
+  let unwritten: string[] = [];
+  try {
+    written = await files.writeReports(report, paths);
+  } catch (err) {
+    if (!(err instanceof files.ReportWriteError)) throw err;
+    ({ written, failures: unwritten } = err);
+  }
   for (const path of written) out.write(`wrote ${path}\n`);
+  for (const failure of unwritten) process.stderr.write(`framewire run: ${failure}\n`);
   const failed = report.expectations.filter((e) => !e.passed).map((e) => e.metric);
   out.write(report.passed ? 'PASS\n' : `FAIL: ${failed.join(', ')}\n`);
-  return report.passed ? 0 : 1;
+  return report.passed && unwritten.length === 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
+import { prepareOutputFile, writeFileAtomic } from '../output-file.js';
 import { processUsage } from '../process-usage.js';
 import { createSource } from '../sources/spec.js';
 import { parseEndpoint, formatEndpoint } from '../transport/endpoint.js';
@@ -56,6 +56,8 @@ async function runSend(opts: SendFlags): Promise<number> {
   );
   const to = parseEndpoint(opts.to, '--to');
   if (opts.sdp && opts.wire !== 'rtp') throw new UsageError('--sdp: an SDP describes an RTP stream; drop --wire raw');
+  if (opts.sdp) await prepareOutputFile(opts.sdp, 'sdp');
+  if (opts.report) await prepareOutputFile(opts.report, 'report');
   const source = await createSource(opts.source, {
     ...geometry,
     stamp: opts.stamp,
@@ -77,7 +79,7 @@ async function runSend(opts: SendFlags): Promise<number> {
     // sdp-transform is loaded only for the sends that write an SDP.
     const { buildSdp } = await import('../rtp/sdp.js');
     const fps = opts.fps === 'max' ? undefined : opts.fps;
-    await writeFile(opts.sdp, buildSdp({ geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc }));
+    await writeFileAtomic(opts.sdp, buildSdp({ geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc }));
   }
   // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
   const removeInterrupt = onInterrupt(() => abort.abort());
@@ -96,7 +98,6 @@ async function runSend(opts: SendFlags): Promise<number> {
   stopStatus();
   // A source that fails mid-run (camera unplugged) still gets its frames counted and reported.
   const stats = sender.snapshot();
-  if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`);
   // Rates are over the frames' window, N frame periods (src/frame-rate.ts); one frame at --fps max has none.
   const rates = stats.durationSec > 0
     ? `over ${stats.durationSec.toFixed(2)} s (${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, `
@@ -105,6 +106,12 @@ async function runSend(opts: SendFlags): Promise<number> {
     `framewire send: ${plural(stats.framesSent, 'frame')}, ${plural(stats.packetsSent, 'packet')} ${rates}` +
     `${plural(stats.sendErrors, 'send error')})\n`,
   );
+  // The summary is out first: a report that cannot be written costs the file, not the numbers.
+  const unwritten = opts.report
+    ? await writeFileAtomic(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`)
+      .then(() => undefined, (err: Error) => err)
+    : undefined;
+  if (unwritten) process.stderr.write(`framewire send: ${unwritten.message}\n`);
   if (failure !== undefined) throw failure;
-  return 0;
+  return unwritten ? 1 : 0;
 }

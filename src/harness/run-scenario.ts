@@ -17,7 +17,7 @@ import { buildFrameMap, type FrameMap } from './frame-map.js';
 import { measure } from './measure.js';
 import { analyzeLoss, ReceivedPackets, RtpSequenceTap } from './packet-log.js';
 import { REPORT_SCHEMA_VERSION, type ScenarioEcho, type ScenarioReport, type TimelineMark } from './report.js';
-import { writeReports } from './report-files.js';
+import { prepareReports, writeReports } from './report-files.js';
 import { asScenarioField } from './scenario-fields.js';
 import { SampleSink } from './sample-sink.js';
 import { isScenario, parseScenario, type Scenario } from './scenario.js';
@@ -30,7 +30,7 @@ export interface RunProgress {
 export interface RunOptions {
   /** Network seed; overrides the scenario's `network.seed`. Random when neither is given (see report.seed). */
   seed?: number;
-  /** Directory to write report.json, junit.xml and report.html into. */
+  /** Directory to write report.json, junit.xml and report.html into (checked before the run starts). */
   out?: string;
   /** Told after each frame is sent. */
   onProgress?: (progress: RunProgress) => void;
@@ -139,6 +139,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
   const seed = options.seed ?? s.network.seed ?? randomSeed();
   const geometry = s.geometry;
   const stamped = stampRows(geometry) > 0;
+  if (options.out !== undefined) await prepareReports({ dir: options.out });
   const source: Source = await asScenarioField(() => createSource(s.source, { ...geometry, stamp: true, fps: s.fps, seed }));
   // Stopping the receiver and closing the relay are idempotent, so the finally block may repeat them safely.
   const cleanups: Array<() => Promise<unknown>> = [() => source.close()];

@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Frame, FrameGeometry } from '../frame.js';
 import { frameBytes, geometryOf } from '../frame.js';
 import { loadSharp, type Sharp } from '../load-sharp.js';
+import { prepareOutputDir } from '../output-file.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import type { ReceivedFrameInfo, Sink } from './sink.js';
 
@@ -60,9 +60,9 @@ export class PngSink implements Sink {
     this.description = `png:${dir}${options.every > 1 ? `:every=${options.every}` : ''}${options.queue ? `:queue=${options.queue}` : ''}`;
   }
 
-  /** Creates the directory and loads the encoder; call before the first write. */
+  /** Creates the directory (checking it can be written in) and loads the encoder; call before the first write. */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await prepareOutputDir(this.dir, 'sink');
     this.sharp = await loadSharp();
   }
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { writeFile } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { framewire } from '../support/cli.js';
-import { killLeftoverPeers } from '../support/peers.js';
+import { finished, killLeftoverPeers, startFramewireReceiver } from '../support/peers.js';
 import { freeUdpPort } from '../support/ports.js';
 import { scratchDir } from '../support/scratch.js';
 
@@ -16,6 +16,63 @@ describe('e2e: early errors, and what a late failure keeps', function () {
   afterEach(async () => {
     await killLeftoverPeers();
     await cleanup();
+  });
+
+  /** A regular file: no directory can be made at its path, or under it (even for root). */
+  async function aFile(): Promise<string> {
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'not a directory');
+    return file;
+  }
+
+  it('checks every output path before starting: exit 2 naming the flag, nothing started', async () => {
+    const file = await aFile();
+    const port = String(await freeUdpPort());
+    const scenario = path.join(dir, 'scenario.json');
+    await writeFile(scenario, JSON.stringify({ name: 'never runs', frames: 5 }));
+    const cases: Array<[string[], RegExp]> = [
+      [['receive', '--listen', '127.0.0.1:0', '--report', `${file}/r.json`], /^framewire: --report: cannot write .*a-file\/r\.json: .*a-file \(it is a file\)$/m],
+      [['receive', '--listen', '127.0.0.1:0', '--report', dir], /^framewire: --report: .* is a directory, not a file$/m],
+      [['receive', '--listen', '127.0.0.1:0', '--sink', `png:${file}/png`], /^framewire: --sink: png:.*a-file\/png: cannot create the directory/m],
+      [['send', '--to', `127.0.0.1:${port}`, '--report', `${file}/s.json`], /^framewire: --report: cannot write .*a-file\/s\.json/m],
+      [['send', '--to', `127.0.0.1:${port}`, '--sdp', `${file}/s.sdp`], /^framewire: --sdp: cannot write .*a-file\/s\.sdp/m],
+      [['run', scenario, '--out', file], /^framewire: --out: cannot create the directory .*a-file \(it is a file\)$/m],
+      [['run', scenario, '--junit', `${file}/junit.xml`], /^framewire: --junit: cannot write .*a-file\/junit\.xml/m],
+    ];
+    for (const [args, message] of cases) {
+      const r = await framewire(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(2);
+      expect(r.stderr, args.join(' ')).to.match(message);
+      // Nothing started: no start line, no run header, no summary.
+      expect(r.stderr, args.join(' ')).to.not.match(/framewire (send|receive): [^\n]*(->|complete)/);
+      expect(r.stdout, args.join(' ')).to.equal('');
+    }
+  });
+
+  it('receive: when the report cannot be written at the end, prints the summary anyway and names the path', async () => {
+    const out = path.join(dir, 'out');
+    const report = path.join(out, 'r.json');
+    const { peer, port } = await startFramewireReceiver(['--frames', '3', '--timeout', '10', '--report', report]);
+    // The directory was fine at the start; something replaces it with a file while frames are awaited.
+    await rm(out, { recursive: true });
+    await writeFile(out, 'in the way');
+    await framewire(['send', '--frames', '3', '--fps', 'max', '--to', `127.0.0.1:${port}`]);
+    const r = await finished(peer, 15_000);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(/framewire receive: 3 complete, 0 incomplete/);
+    expect(r.stderr).to.match(new RegExp(`framewire receive: cannot write ${report.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(`));
+  });
+
+  it('writes a report whole or not at all: through a temporary file renamed over the path', async () => {
+    // A rename replaces a symbolic link at the report's path; a write in place would go through it to its target.
+    const target = path.join(dir, 'target.json');
+    await writeFile(target, 'untouched');
+    const report = path.join(dir, 'r.json');
+    await symlink(target, report);
+    const r = await framewire(['receive', '--listen', '127.0.0.1:0', '--timeout', '0.2', '--report', report]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(await readFile(target, 'utf8')).to.equal('untouched');
+    expect(JSON.parse(await readFile(report, 'utf8'))).to.include({ endReason: 'timeout' });
   });
 
   describe('receive --sdp: the SDP says where to listen', () => {
