@@ -34,6 +34,16 @@ export interface RunOptions {
   out?: string;
   /** Told after each frame is sent. */
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Stops the run early (Ctrl-C): no more frames are sent, nothing more is waited for, and the report covers what ran,
+   * with `interrupted` set (an interrupted run does not pass).
+   */
+  signal?: AbortSignal;
+}
+
+/** The network seed a run uses: the one given, else the scenario's, else a random one (printed, and in the report). */
+export function scenarioSeed(scenario: Scenario, seed?: number): number {
+  return seed ?? scenario.network.seed ?? randomSeed();
 }
 
 /** Our own stream identity, so the packet tap can tell its packets from anything else arriving. */
@@ -136,10 +146,11 @@ async function openSinks(specs: readonly string[]): Promise<Sink[]> {
  */
 export async function runScenario(scenario: unknown, options: RunOptions = {}): Promise<ScenarioReport> {
   const s = isScenario(scenario) ? scenario : parseScenario(scenario);
-  const seed = options.seed ?? s.network.seed ?? randomSeed();
+  const seed = scenarioSeed(s, options.seed);
+  const { signal } = options;
+  if (options.out !== undefined) await prepareReports({ dir: options.out });
   const geometry = s.geometry;
   const stamped = stampRows(geometry) > 0;
-  if (options.out !== undefined) await prepareReports({ dir: options.out });
   const source: Source = await asScenarioField(() => createSource(s.source, { ...geometry, stamp: true, fps: s.fps, seed }));
   // Stopping the receiver and closing the relay are idempotent, so the finally block may repeat them safely.
   const cleanups: Array<() => Promise<unknown>> = [() => source.close()];
@@ -167,7 +178,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     cleanups.push(() => relay.close());
     sender = await asScenarioField(() => Sender.open(source, {
       to: relay.address, wire: s.wire, mtu: s.mtu, fps: s.fps, frames: s.frames, ssrc: SSRC,
-      initialSequence: INITIAL_SEQUENCE, rtcpMux: true,
+      initialSequence: INITIAL_SEQUENCE, rtcpMux: true, signal,
       onFrameSent: (frame) => {
         sent.push(frame);
         options.onProgress?.({ framesSent: sent.length, framesTotal: s.frames });
@@ -175,7 +186,8 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     }));
     const startedAt = new Date();
     const senderStats = await sender.run();
-    const undelivered = await awaitDelivery(senderStats.packetsSent, relay, receiver, stragglerLimitMs(s.network));
+    // Interrupted, the run ends now: what is in flight counts as undelivered.
+    const undelivered = await awaitDelivery(senderStats.packetsSent, relay, receiver, signal?.aborted ? 0 : stragglerLimitMs(s.network));
     receiver.stop();
     const received = await receiver.done;
     const relayStats = await relay.close();
@@ -184,13 +196,15 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     const loss = analyzeLoss(tap ? tap.received : rawPacketsSeen(map), senderStats.packetsSent);
     const measured = measure({ map, sent, loss, fps: s.fps, receiver: received });
     const expectations = evaluateExpectations(s.expect, measured.metrics);
+    const interrupted = signal?.aborted === true;
     const { latencyMs: _latency, fps: _fps, ...receiverTotals } = received;
     const { delayUs: _delay, latenessUs: _lateness, ...forward } = relayStats.forward;
     const report: ScenarioReport = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       name: s.name,
       seed: relay.seed,
-      passed: expectations.every((e) => e.passed),
+      passed: !interrupted && expectations.every((e) => e.passed),
+      interrupted,
       startedAt: startedAt.toISOString(),
       durationSec: (Date.now() - startedAt.getTime()) / 1000,
       ...measured.metrics,

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { framewire } from '../support/cli.js';
-import { finished, killLeftoverPeers, startFramewireReceiver } from '../support/peers.js';
+import { finished, killLeftoverPeers, startFramewirePeer, startFramewireReceiver } from '../support/peers.js';
 import { freeUdpPort } from '../support/ports.js';
 import { scratchDir } from '../support/scratch.js';
+import { until } from '../support/until.js';
 
 /** Errors found before any work starts (exit 2, naming the flag), and failures at the end that keep the numbers. */
 describe('e2e: early errors, and what a late failure keeps', function () {
@@ -61,6 +62,26 @@ describe('e2e: early errors, and what a late failure keeps', function () {
     expect(r.code, r.stderr).to.equal(1);
     expect(r.stderr).to.match(/framewire receive: 3 complete, 0 incomplete/);
     expect(r.stderr).to.match(new RegExp(`framewire receive: cannot write ${report.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(`));
+  });
+
+  it('run: when the reports cannot be written at the end, prints the summary and verdict anyway and names each path', async () => {
+    const scenario = path.join(dir, 'scenario.json');
+    await writeFile(scenario, JSON.stringify({ name: 'late failure', size: '160x120', fps: 60, frames: 30 }));
+    const out = path.join(dir, 'out');
+    const run = startFramewirePeer(['run', scenario, '--out', out]);
+    // Held still once it has started (its header is out), while its --out directory is replaced by a file.
+    await until(() => /^seed \d+/m.test(run.output()), () => `the run's header: ${run.output()}`, 15_000);
+    run.child.kill('SIGSTOP');
+    await rm(out, { recursive: true });
+    await writeFile(out, 'in the way');
+    run.child.kill('SIGCONT');
+    const r = await finished(run, 30_000);
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    expect(r.stdout).to.match(/frames sent +30/);
+    expect(r.stdout).to.match(/^PASS$/m);
+    for (const name of ['report.json', 'junit.xml', 'report.html']) {
+      expect(r.stderr).to.include(`framewire run: cannot write ${path.join(out, name)} (`);
+    }
   });
 
   it('writes a report whole or not at all: through a temporary file renamed over the path', async () => {
