@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { geometryOf, type FrameGeometry } from '../frame.js';
 import { loadSharp, type Sharp } from '../load-sharp.js';
@@ -43,7 +43,34 @@ async function listPngs(path: string): Promise<string[]> {
   return names.map((n) => join(path, n));
 }
 
+/** Every PNG file starts with these 8 bytes (PNG spec, section 5.2). */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const JPEG_START = Buffer.from([0xff, 0xd8, 0xff]);
+
+/**
+ * Refuses a file that is not a PNG, whatever its name says: sharp would decode a JPEG named .png without a word,
+ * and a source that says png should send what the PNG holds, not what a lossy decode made of something else.
+ */
+async function checkSignature(file: string): Promise<void> {
+  const head = Buffer.alloc(PNG_SIGNATURE.length);
+  let read: number;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      ({ bytesRead: read } = await handle.read(head, 0, head.length, 0));
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw new SettingError('source', `png:${file}: cannot read as PNG (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (read === head.length && head.equals(PNG_SIGNATURE)) return;
+  const what = head.subarray(0, JPEG_START.length).equals(JPEG_START) ? 'it is a JPEG' : 'it has no PNG signature';
+  throw new SettingError('source', `png:${file}: cannot read as PNG (${what})`);
+}
+
 async function loadPicture(sharp: Sharp, file: string, g: FrameGeometry): Promise<Picture> {
+  await checkSignature(file);
   let rgb: Buffer;
   try {
     const { data, info } = await sharp(file)

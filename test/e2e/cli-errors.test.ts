@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { framewire } from '../support/cli.js';
 import { finished, killLeftoverPeers, startFramewirePeer, startFramewireReceiver } from '../support/peers.js';
 import { freeUdpPort } from '../support/ports.js';
@@ -94,6 +95,14 @@ describe('e2e: early errors, and what a late failure keeps', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(await readFile(target, 'utf8')).to.equal('untouched');
     expect(JSON.parse(await readFile(report, 'utf8'))).to.include({ endReason: 'timeout' });
+  });
+
+  it('png: refuses a JPEG named .png, naming the file', async () => {
+    const file = path.join(dir, 'photo.png');
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).jpeg().toFile(file);
+    const r = await framewire(['send', '--source', `png:${file}`, '--frames', '1', '--to', `127.0.0.1:${await freeUdpPort()}`]);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.include(`framewire: --source: png:${file}: cannot read as PNG (it is a JPEG)`);
   });
 
   describe('receive --sdp: the SDP says where to listen', () => {
