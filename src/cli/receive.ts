@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
 import { prepareOutputFile, writeFileAtomic } from '../output-file.js';
 import { processUsage } from '../process-usage.js';
+import { payloadFormat } from '../rtp/formats/index.js';
 import type { Sink } from '../sinks/sink.js';
 import { createSink } from '../sinks/spec.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../transport/endpoint.js';
@@ -91,7 +92,9 @@ async function openReceiver(options: ReceiverOptions, from: StreamSettings['from
 
 async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const { geometry, listen, fps, from } = await streamSettings(opts, cmd);
-  // Where the report and the frame log are to go is checked before a sink opens or a frame is waited for.
+  // Everything that can be wrong is found before a sink opens or a frame is waited for: a wire that cannot carry
+  // this frame size (raw: one datagram a frame), and where the report and the frame log are to go.
+  payloadFormat(opts.wire).createDepayloader(geometry);
   if (opts.report) {
     await prepareOutputFile(opts.report, 'report');
     await prepareOutputFile(frameLogPath(opts.report), 'report');

@@ -136,4 +136,10 @@ describe('e2e: early errors, and what a late failure keeps', function () {
     }
   });
 
+  it('receive --wire raw refuses a frame size no raw sender can send, as send does', async () => {
+    const r = await framewire(['receive', '--wire', 'raw', '--size', '1920x1080', '--listen', '127.0.0.1:0', '--timeout', '1']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^framewire: --wire: raw carries a frame as one datagram, and a 1920x1080 rgb24 frame is 6220800 bytes/m);
+    expect(r.stderr).to.not.include('framewire receive:');
+  });
 });
