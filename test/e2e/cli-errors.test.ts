@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { framewire } from '../support/cli.js';
@@ -95,6 +95,19 @@ describe('e2e: early errors, and what a late failure keeps', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(await readFile(target, 'utf8')).to.equal('untouched');
     expect(JSON.parse(await readFile(report, 'utf8'))).to.include({ endReason: 'timeout' });
+  });
+
+  it('--sink sdl without a display prints framewire\'s one line, not SDL\'s noise first', async () => {
+    const noDisplay = { DISPLAY: undefined, WAYLAND_DISPLAY: undefined, SDL_VIDEODRIVER: undefined };
+    const unset = await framewire(['receive', '--listen', '127.0.0.1:0', '--timeout', '1', '--sink', 'sdl'], noDisplay);
+    expect(unset.code).to.equal(1);
+    expect(unset.stderr).to.match(/^framewire: sdl: cannot open a window \(DISPLAY is not set\); set DISPLAY to a running X server, or run under xvfb-run -a\n$/);
+    // A display number no X server here listens on.
+    let n = 900;
+    while (await stat(`/tmp/.X11-unix/X${n}`).then(() => true, () => false)) n++;
+    const nobody = await framewire(['receive', '--listen', '127.0.0.1:0', '--timeout', '1', '--sink', 'sdl'], { ...noDisplay, DISPLAY: `:${n}` });
+    expect(nobody.code).to.equal(1);
+    expect(nobody.stderr).to.match(new RegExp(`^framewire: sdl: cannot open a window \\(no X server at DISPLAY=:${n}: [^\\n]*\\n$`));
   });
 
   it('png: refuses a JPEG named .png, naming the file', async () => {
