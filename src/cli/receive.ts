@@ -129,6 +129,8 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   stopStatus();
   // The summary is out first: a report that cannot be written costs the file, not the numbers.
   process.stderr.write(summary(report));
+  const hint = mismatchHint(report, geometry);
+  if (hint) process.stderr.write(hint);
   const unwritten: string[] = [];
   if (frameLog && opts.report) {
     await frameLog.close().catch((err: Error) => unwritten.push(err.message));
@@ -138,6 +140,15 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   }
   for (const message of unwritten) process.stderr.write(`framewire receive: ${message}\n`);
   return unwritten.length > 0 ? 1 : 0;
+}
+
+/** Most of what came was malformed: the likeliest cause is a sender with another frame size or pixel format. */
+const MALFORMED_SHARE_FOR_HINT = 0.5;
+
+function mismatchHint(r: ReceiverReport, g: FrameGeometry): string | undefined {
+  if (r.packetsMalformed === 0 || r.packetsMalformed < r.packetsReceived * MALFORMED_SHARE_FOR_HINT) return undefined;
+  return `framewire receive: hint: ${r.packetsMalformed} of ${plural(r.packetsReceived, 'packet')} were malformed for ` +
+    `${g.width}x${g.height} ${g.format}; check that --size and --format (or --sdp) match the sender's\n`;
 }
 
 function summary(r: ReceiverReport): string {

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { createSource } from '../../src/sources/spec.js';
+import { Sender } from '../../src/transport/sender.js';
 import { framewire } from '../support/cli.js';
 import { finished, killLeftoverPeers, startFramewirePeer, startFramewireReceiver } from '../support/peers.js';
 import { freeUdpPort } from '../support/ports.js';
@@ -147,6 +149,18 @@ describe('e2e: early errors, and what a late failure keeps', function () {
         expect(r.stderr).to.include(`framewire: --sdp: cannot listen on ${where} (its connection address and port): not an address of this machine`);
       });
     }
+  });
+
+  it('hints at --size and --format when most packets are malformed for the frame size the receiver expects', async () => {
+    const { peer, port } = await startFramewireReceiver(['--timeout', '2']);
+    // Sent from here, so the frames arrive well within the receiver's first idle seconds: a 320x240 stream.
+    const source = await createSource('pattern:smpte', { width: 320, height: 240, format: 'rgb24' });
+    const sender = await Sender.open(source, { to: { host: '127.0.0.1', port }, wire: 'rtp', mtu: 1400, fps: 'max', frames: 3 });
+    await sender.run();
+    const r = await finished(peer, 15_000);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/framewire receive: 0 complete, /);
+    expect(r.stderr).to.match(/^framewire receive: hint: \d+ of \d+ packets were malformed for 160x120 rgb24; check that --size and --format \(or --sdp\) match the sender's$/m);
   });
 
   it('receive --wire raw refuses a frame size no raw sender can send, as send does', async () => {
