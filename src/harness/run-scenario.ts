@@ -79,11 +79,12 @@ function inFlight(sent: number, relay: Relay, receiver: Receiver): number {
 /**
  * Waits until every datagram sent has been read by the receiver or dropped by the simulator, by the counts at each
  * hop rather than by time, so a slow machine or a long delay never ends a run early. Gives up `limitMs` after the
- * last send (what the kernel lost never arrives) and returns how many were still in flight then.
+ * last send (what the kernel lost never arrives), or when the run is interrupted, and returns how many were still in
+ * flight then.
  */
-async function awaitDelivery(sent: number, relay: Relay, receiver: Receiver, limitMs: number): Promise<number> {
+async function awaitDelivery(sent: number, relay: Relay, receiver: Receiver, limitMs: number, signal?: AbortSignal): Promise<number> {
   const deadline = Date.now() + limitMs;
-  while (inFlight(sent, relay, receiver) > 0 && Date.now() < deadline) await sleep(DELIVERY_POLL_MS);
+  while (inFlight(sent, relay, receiver) > 0 && Date.now() < deadline && !signal?.aborted) await sleep(DELIVERY_POLL_MS);
   return inFlight(sent, relay, receiver);
 }
 
@@ -187,7 +188,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     const startedAt = new Date();
     const senderStats = await sender.run();
     // Interrupted, the run ends now: what is in flight counts as undelivered.
-    const undelivered = await awaitDelivery(senderStats.packetsSent, relay, receiver, signal?.aborted ? 0 : stragglerLimitMs(s.network));
+    const undelivered = await awaitDelivery(senderStats.packetsSent, relay, receiver, stragglerLimitMs(s.network), signal);
     receiver.stop();
     const received = await receiver.done;
     const relayStats = await relay.close();
