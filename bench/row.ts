@@ -18,7 +18,7 @@ export interface RunResult {
   framesComplete: number;
   /** Datagrams sent but not received (GStreamer: dropped by the kernel at the receiving socket). */
   packetsLost: number;
-  /** Sender seconds from its first frame to its last. */
+  /** Sender seconds: framewire's window, N frames over N frame periods (src/frame-rate.ts); GStreamer's PLAYING to EOS. */
   senderSec: number;
   /** Complete frames at the receiver per sender second. */
   deliveredFps: number;

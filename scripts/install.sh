@@ -18,6 +18,7 @@ packages=(
                            # GStreamer peers for interop tests and the speed comparison
   ffmpeg                   # FFmpeg peer, and the v4l2/lavfi streaming sources
   time iperf3              # /usr/bin/time: GStreamer's CPU and peak RSS in `npm run bench`; iperf3: its packet-rate ceiling
+  hyperfine                # start-up times in `npm run bench:startup`
   fswebcam                 # webcam source (through node-webcam); its TEST device gives colour bars without a camera
   libsdl2-dev              # SDL2 headers and library: npm install builds the sdl display sink's addon against them
   g++ make pkg-config      # node-gyp's compiler and build tool for the native addons; pkg-config finds libSDL2

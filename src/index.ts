@@ -1,5 +1,5 @@
 /** framewire's library entry: the scenario harness, and the parts it is built from. */
-export { runScenario } from './harness/run-scenario.js';
+export { runScenario, scenarioSeed } from './harness/run-scenario.js';
 export type { RunOptions, RunProgress } from './harness/run-scenario.js';
 export { parseScenario, loadScenario, DEFAULT_SCENARIO } from './harness/scenario.js';
 export type { Scenario, ScenarioInput } from './harness/scenario.js';

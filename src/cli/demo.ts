@@ -8,11 +8,11 @@ import { MAX_SCALE } from '../sinks/sdl.js';
 import type { Wire } from '../rtp/index.js';
 import { withExitCode } from './command.js';
 import { parseSeed, positiveInt, positiveNumber } from './options.js';
+import { plural } from './plural.js';
 import { onInterrupt } from './status-line.js';
 
 export function demoCommand(): Command {
   const command = new Command('demo')
-    .description('watch a stream cross a simulated network in a window; keys 1-9 change the network live')
     .option('--source <spec>', 'what to show (default: the camera at /dev/video0 if there is one, else pattern:ball)')
     .option('--scenario <file>', "start from a scenario's source, size, rate and network (on key 0)")
     .option('--size <WxH>', 'frame size (default 320x240, or the scenario\'s)')
@@ -75,10 +75,10 @@ function describe(s: DemoSummary): string {
   const lossPct = r.packetsReceived + r.packetsLost > 0 ? (100 * r.packetsLost) / (r.packetsReceived + r.packetsLost) : 0;
   return [
     `framewire demo: ${s.durationSec.toFixed(1)} s, seed ${s.seed}, networks ${s.presets.join(' -> ')}`,
-    `  sent ${s.sender.framesSent} frames (${s.sender.sendErrors} packets refused)`,
+    `  sent ${plural(s.sender.framesSent, 'frame')} (${plural(s.sender.sendErrors, 'packet')} refused)`,
     `  received ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
       `packets ${r.packetsLost} lost (${lossPct.toFixed(2)}%), ${r.packetsDuplicate} duplicate${latency}`,
-    `  window showed ${s.display.shown} frames, skipped ${s.display.dropped} it could not keep up with, ` +
+    `  window showed ${plural(s.display.shown, 'frame')}, skipped ${s.display.dropped} it could not keep up with, ` +
       `held back ${s.display.frozen} while paused`,
     ...s.snapshots.map((f) => `  snapshot ${f}`),
     '',

@@ -3,8 +3,7 @@ import { formatDeviceList, listVideoDevices } from '../devices/list.js';
 import { withExitCode } from './command.js';
 
 export function devicesCommand(): Command {
-  const command = new Command('devices')
-    .description('list video capture devices (/dev/video*) with their formats, sizes and rates');
+  const command = new Command('devices');
   return withExitCode(command, async () => {
     process.stdout.write(formatDeviceList(await listVideoDevices()));
     return 0;

@@ -14,7 +14,6 @@ import { onInterrupt, startStatusLine } from './status-line.js';
 export function netsimCommand(): Command {
   const settings = settingFlags();
   const command = new Command('netsim')
-    .description('relay UDP datagrams through a seeded, replayable network simulator')
     .requiredOption('--listen <host:port>', 'where senders send (port 0: any free port)')
     .requiredOption('--to <host:port>', 'where datagrams are forwarded; replies go back to the last sender');
   for (const { option } of settings) command.addOption(option);

@@ -1,6 +1,6 @@
 import { MAX_SEED } from '../netsim/rng.js';
 import { UsageError } from '../usage-error.js';
-import { payloadFormat, type Wire } from '../rtp/index.js';
+import { payloadFormat, type Wire } from '../rtp/formats/index.js';
 
 /** Parsers for flag values; each error names the flag. Used as commander argParsers. */
 

@@ -1,26 +1,28 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
+import { prepareOutputFile, writeFileAtomic } from '../output-file.js';
 import { processUsage } from '../process-usage.js';
-import { parseSdp, type SdpStream } from '../rtp/sdp.js';
+import { payloadFormat } from '../rtp/formats/index.js';
+import type { SdpStream } from '../rtp/sdp.js';
 import type { Sink } from '../sinks/sink.js';
 import { createSink } from '../sinks/spec.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../transport/endpoint.js';
-import { Receiver, type ReceiverReport } from '../transport/receiver.js';
-import { UsageError } from '../usage-error.js';
+import { Receiver, type ReceiverOptions, type ReceiverReport } from '../transport/receiver.js';
+import { SettingError, UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { FrameLog, frameLogPath } from './frame-log.js';
 import { feedbackSummary } from './feedback-summary.js';
 import { collect, nonNegativeNumber, parseSsrc, parseWire, positiveInt, positiveNumber, wholeNumber } from './options.js';
+import { plural } from './plural.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function receiveCommand(): Command {
   const command = new Command('receive')
-    .description('receive frames on HOST:PORT, verify stamps, hand frames to sinks and report')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5004')
     .option('--size <WxH>', 'frame size', '160x120')
     .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
-    .option('--sdp <file>', 'take port, size and format from an SDP file')
+    .option('--sdp <file>', 'take the address, port, size, format and frame rate from an SDP file')
     .option('--wire <wire>', 'rtp (RFC 4175) or raw (one datagram a frame)', parseWire, 'rtp')
     .option('--sink <spec>', 'null | png:DIR[:every=N] | sdl[:scale=N] (repeatable)', collect)
     .option('--frames <n>', 'end after N complete frames', positiveInt('--frames'))
@@ -57,45 +59,71 @@ interface ReceiveFlags {
   report?: string;
 }
 
+/** What the stream looks like and where it comes in, from the flags or an SDP; `from` is the flag that said where. */
 interface StreamSettings {
   geometry: FrameGeometry;
   listen: Endpoint;
+  fps?: number;
+  from: '--listen' | '--sdp';
   /** What an SDP said of feedback: NACK offered, the RTX payload type, RTCP muxed. */
   sdp?: SdpStream;
 }
 
 async function streamSettings(opts: ReceiveFlags, cmd: Command): Promise<StreamSettings> {
-  const listen = parseEndpoint(opts.listen, '--listen', true);
   if (!opts.sdp) {
     const geometry = { ...parseSize(opts.size, '--size'), format: parsePixelFormat(opts.format, '--format') };
-    return { geometry: validateGeometry(geometry, '--size'), listen };
+    return { geometry: validateGeometry(geometry, '--size'), listen: parseEndpoint(opts.listen, '--listen', true), from: '--listen' };
   }
   if (opts.wire !== 'rtp') throw new UsageError('--sdp: an SDP describes an RTP stream; drop --wire raw');
-  for (const flag of ['size', 'format'] as const) {
+  // The SDP's connection line and port say where the stream goes, as its fmtp says what it is.
+  for (const flag of ['size', 'format', 'listen'] as const) {
     if (cmd.getOptionValueSource(flag) === 'cli') throw new UsageError(`--${flag}: conflicts with --sdp, which sets it`);
   }
   const text = await readFile(opts.sdp, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`--sdp: cannot read '${opts.sdp}' (${err.code ?? err.message})`);
   });
+  // sdp-transform is loaded only for the receivers that read an SDP.
+  const { parseSdp } = await import('../rtp/sdp.js');
   const sdp = parseSdp(text, '--sdp');
-  return { geometry: sdp.geometry, listen: { host: listen.host, port: sdp.port }, sdp };
+  return { geometry: sdp.geometry, listen: { host: sdp.host, port: sdp.port }, fps: sdp.fps, from: '--sdp', sdp };
+}
+
+/** Opens the receiver; an address this machine cannot listen on is a usage error naming the flag that gave it. */
+async function openReceiver(options: ReceiverOptions, from: StreamSettings['from']): Promise<Receiver> {
+  try {
+    return await Receiver.open(options);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `cannot listen on ${formatEndpoint(options.listen)}${from === '--sdp' ? ' (its connection address and port)' : ''}`;
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`${from}: ${where}: not an address of this machine`);
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new UsageError(`${from}: ${where} (${code})`);
+    if (err instanceof SettingError && err.setting === 'listen') throw new UsageError(`${from}: ${err.problem}`);
+    throw err;
+  }
 }
 
 async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
-  const { geometry, listen, sdp } = await streamSettings(opts, cmd);
+  const { geometry, listen, fps, from, sdp } = await streamSettings(opts, cmd);
   // An SDP that offers NACK feedback (a=rtcp-fb:PT nack) turns it on, with its RTX payload type and RTCP muxing.
   const nack = opts.nack || sdp?.nack;
   const rtxPayloadType = cmd.getOptionValueSource('rtxPt') === 'cli' ? opts.rtxPt : (sdp?.rtxPayloadType ?? opts.rtxPt);
+  // Everything that can be wrong is found before a sink opens or a frame is waited for: a wire that cannot carry
+  // this frame size (raw: one datagram a frame), and where the report and the frame log are to go.
+  payloadFormat(opts.wire).createDepayloader(geometry);
+  if (opts.report) {
+    await prepareOutputFile(opts.report, 'report');
+    await prepareOutputFile(frameLogPath(opts.report), 'report');
+  }
   const sinks: Sink[] = [];
   for (const spec of opts.sink ?? ['null']) sinks.push(await createSink(spec));
   const frameLog = opts.report ? new FrameLog(frameLogPath(opts.report)) : undefined;
-  const receiver = await Receiver.open({
-    listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout,
+  const receiver = await openReceiver({
+    listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout, fps,
     partial: opts.partial, ssrc: opts.ssrc, latencyMs: opts.latency, rtcpMux: opts.rtcpMux || sdp?.rtcpMux,
     rtcpIntervalMs: opts.rtcpInterval, onFrame: frameLog?.write,
     rtcpTo: opts.rtcpTo === undefined ? undefined : parseEndpoint(opts.rtcpTo, '--rtcp-to'),
     nack: nack ? { rtxPayloadType, mediaPayloadType: sdp?.payloadType } : undefined,
-  });
+  }, from);
   // Ctrl-C is handled before the start line is out: whoever signals on seeing it reaches the handler.
   const removeInterrupt = onInterrupt(() => receiver.stop());
   process.stderr.write(
@@ -117,13 +145,28 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const report = await receiver.done;
   removeInterrupt();
   stopStatus();
-  if (frameLog && opts.report) {
-    await frameLog.close();
-    const log = { framesLog: frameLog.path, framesLogged: frameLog.written, framesLogDropped: frameLog.dropped };
-    await writeFile(opts.report, `${JSON.stringify({ ...report, ...log, usage: processUsage() }, null, 2)}\n`);
-  }
+  // The summary is out first: a report that cannot be written costs the file, not the numbers.
   process.stderr.write(summary(report) + feedbackSummary(report));
-  return 0;
+  const hint = mismatchHint(report, geometry);
+  if (hint) process.stderr.write(hint);
+  const unwritten: string[] = [];
+  if (frameLog && opts.report) {
+    await frameLog.close().catch((err: Error) => unwritten.push(err.message));
+    const log = { framesLog: frameLog.path, framesLogged: frameLog.written, framesLogDropped: frameLog.dropped };
+    await writeFileAtomic(opts.report, `${JSON.stringify({ ...report, ...log, usage: processUsage() }, null, 2)}\n`)
+      .catch((err: Error) => unwritten.push(err.message));
+  }
+  for (const message of unwritten) process.stderr.write(`framewire receive: ${message}\n`);
+  return unwritten.length > 0 ? 1 : 0;
+}
+
+/** Most of what came was malformed: the likeliest cause is a sender with another frame size or pixel format. */
+const MALFORMED_SHARE_FOR_HINT = 0.5;
+
+function mismatchHint(r: ReceiverReport, g: FrameGeometry): string | undefined {
+  if (r.packetsMalformed === 0 || r.packetsMalformed < r.packetsReceived * MALFORMED_SHARE_FOR_HINT) return undefined;
+  return `framewire receive: hint: ${r.packetsMalformed} of ${plural(r.packetsReceived, 'packet')} were malformed for ` +
+    `${g.width}x${g.height} ${g.format}; check that --size and --format (or --sdp) match the sender's\n`;
 }
 
 function summary(r: ReceiverReport): string {
@@ -131,9 +174,12 @@ function summary(r: ReceiverReport): string {
     ? `, latency p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms`
     : '';
   const drops = Object.entries(r.sinkDrops).filter(([, n]) => n > 0).map(([s, n]) => `, ${s} dropped ${n}`).join('');
-  const errors = Object.entries(r.sinkErrors).map(([s, e]) => `, ${s} failed on ${e.count} frames (${e.first})`).join('');
+  const errors = Object.entries(r.sinkErrors).map(([s, e]) => `, ${s} failed on ${plural(e.count, 'frame')} (${e.first})`).join('');
+  // Rates are over the frames' window, N frame periods (src/frame-rate.ts), which one frame alone does not give.
+  const rates = r.durationSec > 0
+    ? `${r.fps} fps, ${r.bitrateMbps} Mbit/s over ${r.durationSec} s`
+    : 'rates not measured (they need two frames, or the frame rate from --sdp)';
   return `framewire receive: ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
     `packets ${r.packetsReceived} received, ${r.packetsLost} lost, ${r.packetsDuplicate} duplicate, ` +
-    `${r.packetsMalformed} malformed; ${r.fps} fps, ${r.bitrateMbps} Mbit/s over ${r.durationSec} s${latency}${drops}${errors} ` +
-    `(ended: ${r.endReason})\n`;
+    `${r.packetsMalformed} malformed; ${rates}${latency}${drops}${errors} (ended: ${r.endReason})\n`;
 }

@@ -1,17 +1,13 @@
-import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import type { ExpectationResult } from '../harness/expectations.js';
-import type { ScenarioReport } from '../harness/report.js';
-import { writeReports } from '../harness/report-files.js';
-import { runScenario } from '../harness/run-scenario.js';
-import { DEFAULT_SCENARIO, loadScenario, parseScenario } from '../harness/scenario.js';
+import { interruption, type ScenarioReport } from '../harness/report.js';
 import { withExitCode } from './command.js';
 import { parseSeed } from './options.js';
+import { plural } from './plural.js';
+import { onInterrupt } from './status-line.js';
 
 export function runCommand(): Command {
   const command = new Command('run')
-    .description('run a scenario (sender -> netsim -> receiver over loopback) and check its expectations; ' +
-      'with no file, a built-in one: pattern:ball through a lossy link')
     .argument('[scenario]', 'scenario JSON file')
     .option('--seed <n>', 'network seed (overrides the scenario\'s network.seed)', parseSeed)
     .option('--report <file>', 'write the JSON report')
@@ -29,9 +25,10 @@ interface RunFlags {
   out?: string;
 }
 
-/** A progress bar on a terminal; nothing when stderr is a pipe or a file (CI logs stay clean). */
-function progressBar(total: number): { update(sent: number): void; stop(): void } {
+/** A progress bar on a terminal; nothing when stderr is a pipe or a file (CI logs stay clean, cli-progress unloaded). */
+async function progressBar(total: number): Promise<{ update(sent: number): void; stop(): void }> {
   if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'framewire run [{bar}] {value}/{total} frames', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -69,32 +66,54 @@ function expectationLine(e: ExpectationResult): string {
 }
 
 async function runRun(file: string | undefined, opts: RunFlags): Promise<number> {
-  // Validate everything before any socket opens, so a bad file exits 2 at once.
+  // The harness (zod, sharp, the sockets) is loaded by a run, not by `run --help`.
+  const [{ DEFAULT_SCENARIO, loadScenario, parseScenario }, { runScenario, scenarioSeed }, files] = await Promise.all([
+    import('../harness/scenario.js'), import('../harness/run-scenario.js'), import('../harness/report-files.js'),
+  ]);
+  // Validate everything before any socket opens, so a bad file or an unwritable output path exits 2 at once.
   const scenario = file === undefined ? parseScenario(DEFAULT_SCENARIO) : await loadScenario(file);
-  const bar = progressBar(scenario.frames);
+  const paths = { dir: opts.out, json: opts.report, junit: opts.junit, html: opts.html };
+  await files.prepareReports(paths);
+  const seed = scenarioSeed(scenario, opts.seed);
+  const out = process.stdout;
+  out.write(`framewire run: ${scenario.name}\n`);
+  out.write(`seed ${seed} (repeat with --seed ${seed})\n`);
+  const interrupt = new AbortController();
+  const removeInterrupt = onInterrupt(() => interrupt.abort());
+  const bar = await progressBar(scenario.frames);
   let report: ScenarioReport;
   try {
-    report = await runScenario(scenario, { seed: opts.seed, onProgress: (p) => bar.update(p.framesSent) });
+    report = await runScenario(scenario, { seed, signal: interrupt.signal, onProgress: (p) => bar.update(p.framesSent) });
   } finally {
     bar.stop();
+    // A second Ctrl-C from here ends the process at once: reports are written whole or not at all.
+    removeInterrupt();
   }
-  const out = process.stdout;
-  out.write(`framewire run: ${report.name}\n`);
-  out.write(`seed ${report.seed} (repeat with --seed ${report.seed})\n`);
   out.write(summaryTable(report));
   if (report.network.undelivered > 0) {
-    out.write(`warning: ${report.network.undelivered} packets had not arrived when the run stopped waiting for them ` +
-      '(the longest delay the network could give, plus 300 ms); they count as lost\n');
+    out.write(`warning: ${plural(report.network.undelivered, 'packet')} had not arrived when the run stopped waiting for ` +
+      `them (${report.interrupted ? 'it was interrupted' : 'the longest delay the network could give, plus 300 ms'}); ` +
+      'they count as lost\n');
   }
   if (report.network.lostOnHost > 0) {
-    out.write(`warning: this machine lost ${report.network.lostOnHost} packets the simulator forwarded; ` +
+    out.write(`warning: this machine lost ${plural(report.network.lostOnHost, 'packet')} the simulator forwarded; ` +
       'the delivery map will not repeat for this seed\n');
   }
   out.write('expectations:\n');
   for (const e of report.expectations) out.write(expectationLine(e));
-  const written = await writeReports(report, { dir: opts.out, json: opts.report, junit: opts.junit, html: opts.html });
+  let written: string[];
+  let unwritten: string[] = [];
+  try {
+    written = await files.writeReports(report, paths);
+  } catch (err) {
+    if (!(err instanceof files.ReportWriteError)) throw err;
+    ({ written, failures: unwritten } = err);
+  }
   for (const path of written) out.write(`wrote ${path}\n`);
+  for (const failure of unwritten) process.stderr.write(`framewire run: ${failure}\n`);
   const failed = report.expectations.filter((e) => !e.passed).map((e) => e.metric);
-  out.write(report.passed ? 'PASS\n' : `FAIL: ${failed.join(', ')}\n`);
-  return report.passed ? 0 : 1;
+  if (report.interrupted) out.write(`INTERRUPTED: ${interruption(report)}\n`);
+  else out.write(report.passed ? 'PASS\n' : `FAIL: ${failed.join(', ')}\n`);
+  if (report.interrupted) return 130;
+  return report.passed && unwritten.length === 0 ? 0 : 1;
 }

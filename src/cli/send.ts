@@ -1,20 +1,19 @@
-import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parsePixelFormat, parseSize, validateGeometry, type FrameGeometry } from '../frame.js';
+import { prepareOutputFile, writeFileAtomic } from '../output-file.js';
 import { processUsage } from '../process-usage.js';
-import { buildSdp } from '../rtp/sdp.js';
 import { createSource } from '../sources/spec.js';
 import { parseEndpoint, formatEndpoint } from '../transport/endpoint.js';
-import { Sender } from '../transport/sender.js';
+import type { Sender } from '../transport/sender.js';
 import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { feedbackSummary } from './feedback-summary.js';
 import { parseFps, parseMtu, parseSeed, parseSsrc, parseWire, positiveInt, positiveNumber, wholeNumber } from './options.js';
+import { plural } from './plural.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
 export function sendCommand(): Command {
   const command = new Command('send')
-    .description('send frames from a source to HOST:PORT over UDP')
     .option('--source <spec>', 'pattern:NAME | png:PATH | ...', 'pattern:smpte')
     .option('--size <WxH>', 'frame size', '160x120')
     .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
@@ -70,6 +69,8 @@ async function runSend(opts: SendFlags): Promise<number> {
   );
   const to = parseEndpoint(opts.to, '--to');
   if (opts.sdp && opts.wire !== 'rtp') throw new UsageError('--sdp: an SDP describes an RTP stream; drop --wire raw');
+  if (opts.sdp) await prepareOutputFile(opts.sdp, 'sdp');
+  if (opts.report) await prepareOutputFile(opts.report, 'report');
   const source = await createSource(opts.source, {
     ...geometry,
     stamp: opts.stamp,
@@ -79,6 +80,8 @@ async function runSend(opts: SendFlags): Promise<number> {
   const abort = new AbortController();
   let sender: Sender;
   try {
+    // The session stack (RTCP codecs included) loads only when a stream is sent, not for --help.
+    const { Sender } = await import('../transport/sender.js');
     sender = await Sender.open(source, {
       to, wire: opts.wire, mtu: opts.mtu, fps: opts.fps, frames: opts.frames, durationSec: opts.duration,
       ssrc: opts.ssrc, rtcpMux: opts.rtcpMux, signal: abort.signal, rtcpIntervalMs: opts.rtcpInterval,
@@ -91,8 +94,10 @@ async function runSend(opts: SendFlags): Promise<number> {
     throw err;
   }
   if (opts.sdp) {
+    // sdp-transform is loaded only for the sends that write an SDP.
+    const { buildSdp } = await import('../rtp/sdp.js');
     const fps = opts.fps === 'max' ? undefined : opts.fps;
-    await writeFile(opts.sdp, buildSdp({
+    await writeFileAtomic(opts.sdp, buildSdp({
       geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc, rtcpMux: opts.rtcpMux,
       ...(opts.rtx ? { nack: true, rtxPayloadType: opts.rtxPt } : {}),
     }));
@@ -114,12 +119,21 @@ async function runSend(opts: SendFlags): Promise<number> {
   stopStatus();
   // A source that fails mid-run (camera unplugged) still gets its frames counted and reported.
   const stats = sender.snapshot();
-  if (opts.report) await writeFile(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`);
+  // Rates are over the frames' window, N frame periods (src/frame-rate.ts); one frame at --fps max has none.
+  const rates = stats.durationSec > 0
+    ? `over ${stats.durationSec.toFixed(2)} s (${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, `
+    : '(rates need two frames or an --fps, ';
   process.stderr.write(
-    `framewire send: ${stats.framesSent} frames, ${stats.packetsSent} packets in ${stats.durationSec.toFixed(2)} s ` +
-    `(${stats.fps.toFixed(1)} fps, ${stats.bitrateMbps.toFixed(1)} Mbit/s, ${stats.sendErrors} send errors)\n` +
+    `framewire send: ${plural(stats.framesSent, 'frame')}, ${plural(stats.packetsSent, 'packet')} ${rates}` +
+    `${plural(stats.sendErrors, 'send error')})\n` +
     feedbackSummary(stats),
   );
+  // The summary is out first: a report that cannot be written costs the file, not the numbers.
+  const unwritten = opts.report
+    ? await writeFileAtomic(opts.report, `${JSON.stringify({ ...stats, usage: processUsage() }, null, 2)}\n`)
+      .then(() => undefined, (err: Error) => err)
+    : undefined;
+  if (unwritten) process.stderr.write(`framewire send: ${unwritten.message}\n`);
   if (failure !== undefined) throw failure;
-  return 0;
+  return unwritten ? 1 : 0;
 }

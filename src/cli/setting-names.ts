@@ -19,6 +19,11 @@ const FLAGS: Readonly<Record<string, string>> = {
   to: '--to',
   port: '--to',
   host: '--to',
+  report: '--report',
+  junit: '--junit',
+  html: '--html',
+  out: '--out',
+  sdp: '--sdp',
 };
 
 /** The message of a library error, with its setting named by its flag (a setting with no flag keeps its name). */

@@ -49,7 +49,7 @@ function rank(o: FrameOutcome): number {
 }
 
 function outcomeOf(record: FrameRecord, index: number, stamped: boolean): FrameOutcome {
-  const verified = record.stamped ? record.intact === true : !stamped;
+  const verified = record.indexFrom === 'stamp' ? record.intact === true : !stamped;
   const fate: FrameFate = !record.complete ? 'incomplete' : verified ? 'complete' : 'corrupt';
   const outcome: FrameOutcome = { index, complete: record.complete, fate, bytesMissing: record.bytesMissing, arrivalUs: record.arrivalUs };
   if (fate === 'complete' && record.latencyMs !== undefined) outcome.latencyMs = record.latencyMs;
@@ -75,7 +75,7 @@ export function buildFrameMap({ sent, records, frameBytes, stamped }: FrameMapIn
   let latest = -1;
   for (const record of records) {
     const position = (record.rtpTimestamp !== undefined ? byTimestamp.get(record.rtpTimestamp) : undefined)
-      ?? (record.stamped ? byIndex.get(record.index) : undefined);
+      ?? (record.indexFrom === 'stamp' ? byIndex.get(record.index) : undefined);
     if (position === undefined) {
       unmatched++;
       continue;

@@ -1,3 +1,4 @@
+import { FrameSpan, perSecond } from '../frame-rate.js';
 import { percentile, round, summarize } from '../metrics.js';
 import type { SentFrame } from '../transport/sender.js';
 import type { FeedbackMetricName, Metrics } from './metric-list.js';
@@ -23,7 +24,7 @@ export interface MeasureInput {
   map: FrameMap;
   sent: readonly SentFrame[];
   loss: PacketLoss;
-  /** The scenario's frame rate: the sending window is one frame interval longer than first-to-last capture. */
+  /** The scenario's frame rate, whose period closes the sending window (src/frame-rate.ts). */
   fps: number;
   /** What the receiver took in, for throughput. */
   receiver: { bitrateMbps: number };
@@ -93,9 +94,10 @@ export function measure(input: MeasureInput): Measurements {
   const framesSent = sent.length;
   const framesComplete = count('complete');
   const framesNeverSeen = count('never-seen');
-  const windowSec = framesSent > 0
-    ? (sent[framesSent - 1]!.captureTimeUs - sent[0]!.captureTimeUs) / 1e6 + 1 / fps
-    : 0;
+  // The sending window, N frames over N frame periods, as the sender measures it: rates are per second of it.
+  const sending = new FrameSpan();
+  for (const f of sent) sending.add(f.captureTimeUs);
+  const windowUs = sending.windowUs(1e6 / fps);
   const latenciesMs = map.frames.flatMap((o) => (o.latencyMs !== undefined ? [o.latencyMs] : [])).sort((a, b) => a - b);
   const latency = summarize([...latenciesMs]);
   const jitter = transitJitterMs(map, sent);
@@ -109,8 +111,8 @@ export function measure(input: MeasureInput): Measurements {
     framesDuplicate: map.duplicates,
     framesOutOfOrder: map.outOfOrder,
     deliveredRatio: framesSent > 0 ? round(framesComplete / framesSent, 4) : 0,
-    fps: windowSec > 0 ? round(framesComplete / windowSec, 2) : 0,
-    fpsSent: windowSec > 0 ? round(framesSent / windowSec, 2) : 0,
+    fps: round(perSecond(framesComplete, windowUs), 2),
+    fpsSent: round(perSecond(framesSent, windowUs), 2),
     latencyP50Ms: latency && round(latency.p50, 3),
     latencyP95Ms: latency && round(latency.p95, 3),
     latencyP99Ms: latency && round(latency.p99, 3),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { METRICS, type MetricName } from './metric-list.js';
-import type { ScenarioReport } from './report.js';
+import { interruption, type ScenarioReport } from './report.js';
 import { escapeXml as escapeHtml } from './report-junit.js';
 
 /** uPlot's script and stylesheet, inlined so the page works offline and from a CI artifact. */
@@ -165,6 +165,7 @@ figure { margin: 0; } figcaption { font-size: 12px; color: #555; }
 </head>
 <body>
 <h1>${escapeHtml(report.name)} <span class="verdict ${verdict}">${verdict}</span></h1>
+${report.interrupted ? `<p id="interrupted"><strong>${escapeHtml(interruption(report))}</strong>: the numbers cover what ran.</p>\n` : ''}
 <p>seed ${report.seed} · ${escapeHtml(report.scenario.source)} ${report.scenario.size} ${report.scenario.format} ·
 ${report.scenario.fps} fps · ${report.scenario.frames} frames · wire ${report.scenario.wire} · started ${escapeHtml(report.startedAt)}</p>
 <h2>Expectations</h2>

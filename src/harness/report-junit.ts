@@ -1,5 +1,5 @@
 import type { ExpectationResult } from './expectations.js';
-import type { ScenarioReport } from './report.js';
+import { interruption, type ScenarioReport } from './report.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
@@ -20,15 +20,28 @@ function testcase(e: ExpectationResult, suite: string): string {
   return `${open}\n      <failure message="${message}" type="expectation">${message}</failure>\n    </testcase>`;
 }
 
-/** JUnit XML with one testcase per expectation, so any CI lists them; the suite is the scenario. */
+/** The testcase an interrupted run adds, failed, so no CI reads a partial run as a pass. */
+function interruptedCase(report: ScenarioReport, suite: string): string {
+  const message = escapeXml(interruption(report));
+  return `    <testcase classname="${escapeXml(suite)}" name="run completed" time="0">\n` +
+    `      <failure message="${message}" type="interrupted">${message}</failure>\n    </testcase>`;
+}
+
+/**
+ * JUnit XML with one testcase per expectation, so any CI lists them (and one more, failed, when the run was
+ * interrupted); the suite is the scenario.
+ */
 export function toJunitXml(report: ScenarioReport): string {
   const suite = `framewire.${report.name}`;
-  const failures = report.expectations.filter((e) => !e.passed).length;
+  const extra = report.interrupted ? 1 : 0;
+  const tests = report.expectations.length + extra;
+  const failures = report.expectations.filter((e) => !e.passed).length + extra;
   const { rtcp, nack } = report;
   const properties = [
     ['seed', String(report.seed)],
     ['deliveredRatio', String(report.deliveredRatio)],
     ['framesSent', String(report.framesSent)],
+    ['interrupted', String(report.interrupted)],
     ...(rtcp ? [
       ['rtcp.rttP50Ms', String(rtcp.rttMs?.p50 ?? '')],
       ['rtcp.jitterMs', String(rtcp.jitterMs)],
@@ -45,13 +58,14 @@ export function toJunitXml(report: ScenarioReport): string {
   ].map(([k, v]) => `      <property name="${k}" value="${escapeXml(v!)}"/>`);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="framewire" tests="${report.expectations.length}" failures="${failures}" time="${report.durationSec}">`,
-    `  <testsuite name="${escapeXml(suite)}" tests="${report.expectations.length}" failures="${failures}" errors="0" ` +
+    `<testsuites name="framewire" tests="${tests}" failures="${failures}" time="${report.durationSec}">`,
+    `  <testsuite name="${escapeXml(suite)}" tests="${tests}" failures="${failures}" errors="0" ` +
       `skipped="0" time="${report.durationSec}" timestamp="${report.startedAt}">`,
     '    <properties>',
     ...properties,
     '    </properties>',
     ...report.expectations.map((e) => testcase(e, suite)),
+    ...(report.interrupted ? [interruptedCase(report, suite)] : []),
     '  </testsuite>',
     '</testsuites>',
     '',

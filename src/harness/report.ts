@@ -45,8 +45,10 @@ export interface ScenarioReport extends Metrics {
   name: string;
   /** The network seed; run again with it to get the same per-frame delivery map. */
   seed: number;
-  /** Every expectation held, the implicit `framesComplete > 0` included. */
+  /** Every expectation held, the implicit `framesComplete > 0` included, and the run was not interrupted. */
   passed: boolean;
+  /** The run was stopped early (SIGINT/SIGTERM, RunOptions.signal): the report covers the frames sent until then. */
+  interrupted: boolean;
   startedAt: string;
   durationSec: number;
   scenario: ScenarioEcho;
@@ -95,4 +97,9 @@ export interface ScenarioReport extends Metrics {
   frames: FrameOutcome[];
   /** A few received frames as PNG data URIs, for the HTML page (left out of the JSON report). */
   samples: SampleFrame[];
+}
+
+/** What an interrupted run says about itself: it did not run all its frames. */
+export function interruption(report: ScenarioReport): string {
+  return `interrupted after ${report.framesSent} of ${report.scenario.frames} frames`;
 }

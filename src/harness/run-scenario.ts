@@ -11,7 +11,7 @@ import { createSource } from '../sources/spec.js';
 import { stampRows } from '../stamp.js';
 import { Receiver, type FrameRecord, type ReceiverReport } from '../transport/receiver.js';
 import { summarize } from '../metrics.js';
-import { payloadFormat } from '../rtp/index.js';
+import { payloadFormat } from '../rtp/formats/index.js';
 import { Sender, type SenderStats, type SentFrame } from '../transport/sender.js';
 import { evaluateExpectations, formatCondition } from './expectations.js';
 import { buildFrameMap, type FrameMap } from './frame-map.js';
@@ -19,7 +19,7 @@ import { measure } from './measure.js';
 import type { Metrics } from './metric-list.js';
 import { analyzeLoss, ReceivedPackets, RtpSequenceTap } from './packet-log.js';
 import { REPORT_SCHEMA_VERSION, type ScenarioEcho, type ScenarioReport, type TimelineMark } from './report.js';
-import { writeReports } from './report-files.js';
+import { prepareReports, writeReports } from './report-files.js';
 import { asScenarioField } from './scenario-fields.js';
 import { SampleSink } from './sample-sink.js';
 import { isScenario, parseScenario, type Scenario } from './scenario.js';
@@ -32,10 +32,20 @@ export interface RunProgress {
 export interface RunOptions {
   /** Network seed; overrides the scenario's `network.seed`. Random when neither is given (see report.seed). */
   seed?: number;
-  /** Directory to write report.json, junit.xml and report.html into. */
+  /** Directory to write report.json, junit.xml and report.html into (checked before the run starts). */
   out?: string;
   /** Told after each frame is sent. */
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Stops the run early (Ctrl-C): no more frames are sent, nothing more is waited for, and the report covers what ran,
+   * with `interrupted` set (an interrupted run does not pass).
+   */
+  signal?: AbortSignal;
+}
+
+/** The network seed a run uses: the one given, else the scenario's, else a random one (printed, and in the report). */
+export function scenarioSeed(scenario: Scenario, seed?: number): number {
+  return seed ?? scenario.network.seed ?? randomSeed();
 }
 
 /** Our own stream identity, so the packet tap can tell its packets from anything else arriving. */
@@ -111,11 +121,12 @@ function inFlight(sent: number, relay: Relay, receiver: Receiver): number {
 /**
  * Waits until every datagram sent has been read by the receiver or dropped by the simulator, by the counts at each
  * hop rather than by time, so a slow machine or a long delay never ends a run early. Gives up `limitMs` after the
- * last send (what the kernel lost never arrives) and returns how many were still in flight then.
+ * last send (what the kernel lost never arrives), or when the run is interrupted, and returns how many were still in
+ * flight then.
  */
-async function awaitDelivery(sent: number, relay: Relay, receiver: Receiver, limitMs: number): Promise<number> {
+async function awaitDelivery(sent: number, relay: Relay, receiver: Receiver, limitMs: number, signal?: AbortSignal): Promise<number> {
   const deadline = Date.now() + limitMs;
-  while (inFlight(sent, relay, receiver) > 0 && Date.now() < deadline) await sleep(DELIVERY_POLL_MS);
+  while (inFlight(sent, relay, receiver) > 0 && Date.now() < deadline && !signal?.aborted) await sleep(DELIVERY_POLL_MS);
   return inFlight(sent, relay, receiver);
 }
 
@@ -183,7 +194,9 @@ async function openSinks(specs: readonly string[]): Promise<Sink[]> {
  */
 export async function runScenario(scenario: unknown, options: RunOptions = {}): Promise<ScenarioReport> {
   const s = isScenario(scenario) ? scenario : parseScenario(scenario);
-  const seed = options.seed ?? s.network.seed ?? randomSeed();
+  const seed = scenarioSeed(s, options.seed);
+  const { signal } = options;
+  if (options.out !== undefined) await prepareReports({ dir: options.out });
   const geometry = s.geometry;
   const stamped = stampRows(geometry) > 0;
   const source: Source = await asScenarioField(() => createSource(s.source, { ...geometry, stamp: true, fps: s.fps, seed }));
@@ -217,7 +230,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     cleanups.push(() => relay.close());
     sender = await asScenarioField(() => Sender.open(source, {
       to: relay.address, wire: s.wire, mtu: s.mtu, fps: s.fps, frames: s.frames, ssrc: SSRC,
-      initialSequence: INITIAL_SEQUENCE, rtcpMux: true,
+      initialSequence: INITIAL_SEQUENCE, rtcpMux: true, signal,
       rtx: s.protection.nack ? { historyMs: s.protection.rtxHistoryUs / 1000 } : undefined,
       onFrameSent: (frame) => {
         sent.push(frame);
@@ -226,7 +239,8 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     }));
     const startedAt = new Date();
     const senderStats = await sender.run();
-    const undelivered = await awaitDelivery(senderStats.packetsSent, relay, receiver, stragglerLimitMs(s.network));
+    // Interrupted, the run ends now: what is in flight counts as undelivered.
+    const undelivered = await awaitDelivery(senderStats.packetsSent, relay, receiver, stragglerLimitMs(s.network), signal);
     receiver.stop();
     const received = await receiver.done;
     const relayStats = await relay.close();
@@ -242,13 +256,15 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
       rttP50Ms: feedback.rtcp?.rttMs?.p50,
     };
     const expectations = evaluateExpectations(s.expect, metrics);
+    const interrupted = signal?.aborted === true;
     const { latencyMs: _latency, fps: _fps, ...receiverTotals } = received;
     const { delayUs: _delay, latenessUs: _lateness, ...forward } = relayStats.forward;
     const report: ScenarioReport = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       name: s.name,
       seed: relay.seed,
-      passed: expectations.every((e) => e.passed),
+      passed: !interrupted && expectations.every((e) => e.passed),
+      interrupted,
       startedAt: startedAt.toISOString(),
       durationSec: (Date.now() - startedAt.getTime()) / 1000,
       ...metrics,

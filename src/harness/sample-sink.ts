@@ -1,11 +1,11 @@
-import sharp from 'sharp';
 import { frameBytes, geometryOf, type Frame, type FrameGeometry } from '../frame.js';
+import { loadSharp } from '../load-sharp.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
 
 /** A received frame kept for the report's strip of pictures. */
 export interface SampleFrame {
-  /** Stamp index (or receive ordinal for an unstamped frame). */
+  /** The frame's index as the receiver numbered it (its stamp's, for a frame whose stamp was read). */
   index: number;
   width: number;
   height: number;
@@ -37,8 +37,8 @@ export class SampleSink implements Sink {
     this.spacing = Math.max(1, Math.floor(frames / count));
   }
 
-  write(frame: Frame, info: ReceivedFrameInfo): void {
-    const index = info.stamp?.index ?? info.ordinal;
+  write(frame: Frame, _info: ReceivedFrameInfo): void {
+    const index = frame.index;
     if (this.held.length >= this.count || index < this.next) return;
     this.next = (Math.floor(index / this.spacing) + 1) * this.spacing;
     const geometry = geometryOf(frame);
@@ -49,6 +49,7 @@ export class SampleSink implements Sink {
 
   /** Encodes the kept frames as PNG data URIs. */
   async encode(): Promise<SampleFrame[]> {
+    const sharp = await loadSharp();
     return Promise.all(this.held.map(async ({ index, geometry, data }) => {
       const rgb = asRgb24(geometry, data, Buffer.allocUnsafe(rgb24Bytes(geometry)));
       const png = await sharp(rgb, { raw: { width: geometry.width, height: geometry.height, channels: 3 } }).png().toBuffer();

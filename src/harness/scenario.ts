@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PIXEL_FORMATS, parseSize, validateGeometry, type FrameGeometry, type PixelFormat } from '../frame.js';
 import { parseNetworkConfig, type NetworkConfig } from '../netsim/config.js';
 import { durationUs, UnitError } from '../netsim/units.js';
-import { payloadFormatNames, type Wire } from '../rtp/index.js';
+import { payloadFormatNames, type Wire } from '../rtp/formats/index.js';
 import { DEFAULT_LATENCY_US } from '../session/assembler.js';
 import { DEFAULT_RTX_HISTORY_MS } from '../transport/sender.js';
 import { UsageError } from '../usage-error.js';

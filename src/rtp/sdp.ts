@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parse, write, type SessionDescription } from 'sdp-transform';
 import { MAX_DIMENSION, validateGeometry, type FrameGeometry, type PixelFormat } from '../frame.js';
 import { isIpv6 } from '../transport/endpoint.js';
@@ -187,13 +188,16 @@ export function parseSdp(text: string, field = '--sdp'): SdpStream {
   if (address === undefined || address === '') {
     throw new UsageError(`${field}: no connection address (c=IN IP4 ADDRESS)`);
   }
+  // c=IN IP4 ADDRESS[/TTL[/COUNT]]: the address the stream is sent to, so the one a receiver listens on.
+  const host = address.split('/')[0]!;
+  if (isIP(host) === 0) throw new UsageError(`${field}: connection address '${host}' is not an IP address`);
   const fps = frameRate(params, media.framerate);
   const nack = (media.rtcpFb ?? []).some((fb) => fb.type === 'nack' && !fb.subtype && (String(fb.payload) === String(pt) || fb.payload === '*'));
   const rtxMap = (media.rtp ?? []).find((r) => r.codec.toLowerCase() === 'rtx' &&
     (media.fmtp ?? []).some((f) => f.payload === r.payload && fmtpParams(f.config).get('apt') === String(pt)));
   return {
     geometry,
-    host: address.split('/')[0]!,
+    host,
     port,
     payloadType: pt,
     ...(fps !== undefined ? { fps } : {}),

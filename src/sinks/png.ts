@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import type { Frame, FrameGeometry } from '../frame.js';
 import { frameBytes, geometryOf } from '../frame.js';
+import { loadSharp, type Sharp } from '../load-sharp.js';
+import { prepareOutputDir } from '../output-file.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import type { ReceivedFrameInfo, Sink } from './sink.js';
 
@@ -14,7 +14,7 @@ interface Held {
 }
 
 export interface PngSinkOptions {
-  /** Write only frames whose number (stamp index, else ordinal) is a multiple of this. */
+  /** Write only frames whose number (the frame's index) is a multiple of this. */
   every: number;
   /** Frames that may wait for the encoder; default: as many as fit in {@link QUEUE_BUDGET_BYTES} (1 to 64). */
   queue?: number;
@@ -33,8 +33,8 @@ export function pngFrameName(n: number): string {
 }
 
 /**
- * `png:DIR` sink: writes frames as DIR/frame-NNNNNN.png (RGB, 8-bit), numbered by the frame's stamp index
- * when it has one, else by its ordinal. write() only copies the frame; one encode runs at a time and frames wait
+ * `png:DIR` sink: writes frames as DIR/frame-NNNNNN.png (RGB, 8-bit), numbered by the frame's index, which the
+ * receiver makes unique in the stream (its stamp's, else derived from its RTP timestamp). write() only copies the frame; one encode runs at a time and frames wait
  * for it in a bounded queue: when the queue is full the oldest waiting frame gives way to the newest and is counted
  * in `dropped`, so the receive path never waits on the disk.
  */
@@ -51,6 +51,7 @@ export class PngSink implements Sink {
   /** uyvy frames are converted here for the encoder; rgb24 frames go to it as held. */
   private rgb = Buffer.alloc(0);
   private error: Error | undefined;
+  private sharp: Sharp | undefined;
 
   constructor(
     private readonly dir: string,
@@ -59,13 +60,14 @@ export class PngSink implements Sink {
     this.description = `png:${dir}${options.every > 1 ? `:every=${options.every}` : ''}${options.queue ? `:queue=${options.queue}` : ''}`;
   }
 
-  /** Creates the directory; call before the first write. */
+  /** Creates the directory (checking it can be written in) and loads the encoder; call before the first write. */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await prepareOutputDir(this.dir, 'sink');
+    this.sharp = await loadSharp();
   }
 
-  write(frame: Frame, info: ReceivedFrameInfo): void {
-    const number = info.stamp?.index ?? info.ordinal;
+  write(frame: Frame, _info: ReceivedFrameInfo): void {
+    const number = frame.index;
     if (number % this.options.every !== 0) return;
     if (this.encoding) {
       if (this.waiting.length >= this.queueLength(frameBytes(frame))) {
@@ -114,7 +116,7 @@ export class PngSink implements Sink {
     const pixels = asRgb24(held.geometry, held.data, this.rgb);
     const file = join(this.dir, pngFrameName(held.number));
     try {
-      await sharp(pixels, { raw: { width, height, channels: 3 } })
+      await this.sharp!(pixels, { raw: { width, height, channels: 3 } })
         .png({ compressionLevel: 3 })
         .toFile(file);
       this.written++;

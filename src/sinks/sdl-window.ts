@@ -1,4 +1,5 @@
 import type { Sdl } from '@kmamal/sdl';
+import { missingDisplay } from './display.js';
 
 /** What to install and run when the SDL addon is missing; the install step builds it when it can. */
 export const SDL_BUILD_HINT =
@@ -34,15 +35,19 @@ export interface WindowOptions {
   height: number;
 }
 
+const DISPLAY_HINT = 'set DISPLAY to a running X server, or run under xvfb-run -a';
+
 /** Opens a visible window; a failure names the likely cause (no X display) and the fix. */
 export async function openWindow(options: WindowOptions): Promise<SdlWindow> {
+  // Before SDL loads: it would print its own complaints about the missing display ahead of this message.
+  const missing = await missingDisplay();
+  if (missing) throw new Error(`sdl: cannot open a window (${missing}); ${DISPLAY_HINT}`);
   const sdl = await loadSdl();
   try {
     return sdl.video.createWindow({ ...options, resizable: true });
   } catch (err) {
     throw new Error(
-      `sdl: cannot open a window (${firstLine((err as Error).message)}); ` +
-      `set DISPLAY to a running X server, or run under xvfb-run -a`,
+      `sdl: cannot open a window (${firstLine((err as Error).message)}); ${DISPLAY_HINT}`,
     );
   }
 }

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { frameBytes, nowUs, type Frame, type FrameGeometry } from '../frame.js';
+import { loadSharp } from '../load-sharp.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import { SettingError } from '../usage-error.js';
 import { openWindow, type SdlWindow } from './sdl-window.js';
@@ -132,6 +132,7 @@ export class SdlSink implements Sink {
     const g = this.geometry;
     if (!g || this.shown === 0) return false;
     const pixels = Buffer.from(this.showingRgb(g));
+    const sharp = await loadSharp();
     await sharp(pixels, { raw: { width: g.width, height: g.height, channels: 3 } }).png().toFile(file);
     return true;
   }

@@ -1,4 +1,5 @@
 import type { Frame } from '../frame.js';
+import type { IndexSource } from '../session/frame-identity.js';
 
 /** What the receiver knows about a frame it hands to sinks, beside the pixels. */
 export interface ReceivedFrameInfo {
@@ -6,8 +7,8 @@ export interface ReceivedFrameInfo {
   complete: boolean;
   /** Bytes of the frame that never arrived. */
   bytesMissing: number;
-  /** Ordinal of this frame among frames handed to sinks (0-based). */
-  ordinal: number;
+  /** What the frame's `index` (its number, unique in the stream) came from: its stamp, its RTP timestamp, or the receive order. */
+  indexFrom: IndexSource;
   /** Stamp decoded from the pixels, when the frame carries one and it decoded. */
   stamp?: { index: number; captureTimeUs: number; intact: boolean };
 }

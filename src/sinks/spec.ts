@@ -53,7 +53,7 @@ async function createPngSink(args: string[]): Promise<Sink> {
   try {
     await sink.open();
   } catch (err) {
-    throw new SettingError('sink', `png:${dir}: cannot create the directory (${(err as Error).message})`);
+    throw err instanceof SettingError ? new SettingError('sink', `png:${dir}: ${err.problem}`) : err;
   }
   return sink;
 }

@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { geometryOf, type FrameGeometry } from '../frame.js';
+import { loadSharp, type Sharp } from '../load-sharp.js';
 import { rgb24ToFormat } from '../pixels.js';
 import { assertStampable, crcBelowStamp, writeStamp } from '../stamp.js';
 import { SettingError } from '../usage-error.js';
@@ -24,7 +24,8 @@ export async function createPngSource(path: string, options: SourceOptions): Pro
   const g = geometryOf(options);
   if (options.stamp) assertStampable(g);
   const files = await listPngs(path);
-  const pictures = await Promise.all(files.map((file) => loadPicture(file, g)));
+  const sharp = await loadSharp();
+  const pictures = await Promise.all(files.map((file) => loadPicture(sharp, file, g)));
   const count = files.length === 1 ? '' : ` (${files.length} files)`;
   return new GeneratedSource(g, `png:${path}${count} ${g.width}x${g.height} ${g.format}`, (frame) => {
     const picture = pictures[frame.index % pictures.length];
@@ -42,7 +43,34 @@ async function listPngs(path: string): Promise<string[]> {
   return names.map((n) => join(path, n));
 }
 
-async function loadPicture(file: string, g: FrameGeometry): Promise<Picture> {
+/** Every PNG file starts with these 8 bytes (PNG spec, section 5.2). */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const JPEG_START = Buffer.from([0xff, 0xd8, 0xff]);
+
+/**
+ * Refuses a file that is not a PNG, whatever its name says: sharp would decode a JPEG named .png without a word,
+ * and a source that says png should send what the PNG holds, not what a lossy decode made of something else.
+ */
+async function checkSignature(file: string): Promise<void> {
+  const head = Buffer.alloc(PNG_SIGNATURE.length);
+  let read: number;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      ({ bytesRead: read } = await handle.read(head, 0, head.length, 0));
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw new SettingError('source', `png:${file}: cannot read as PNG (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (read === head.length && head.equals(PNG_SIGNATURE)) return;
+  const what = head.subarray(0, JPEG_START.length).equals(JPEG_START) ? 'it is a JPEG' : 'it has no PNG signature';
+  throw new SettingError('source', `png:${file}: cannot read as PNG (${what})`);
+}
+
+async function loadPicture(sharp: Sharp, file: string, g: FrameGeometry): Promise<Picture> {
+  await checkSignature(file);
   let rgb: Buffer;
   try {
     const { data, info } = await sharp(file)

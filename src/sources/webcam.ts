@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import NodeWebcam from 'node-webcam';
-import sharp from 'sharp';
+import type NodeWebcam from 'node-webcam';
 import type { Frame, FrameGeometry } from '../frame.js';
 import { geometryOf, nowUs } from '../frame.js';
+import { loadSharp, type Sharp } from '../load-sharp.js';
 import { rgb24ToFormat } from '../pixels.js';
 import { assertStampable, writeStamp } from '../stamp.js';
 import { SettingError } from '../usage-error.js';
@@ -38,6 +38,7 @@ class WebcamSource implements Source {
   readonly description: string;
   private closed = false;
   private dir: string | undefined;
+  private sharp: Sharp | undefined;
 
   constructor(
     private readonly device: string,
@@ -50,7 +51,10 @@ class WebcamSource implements Source {
   async *[Symbol.asyncIterator](): AsyncIterator<Frame> {
     this.dir = await mkdtemp(join(tmpdir(), 'framewire-webcam-'));
     const shot = join(this.dir, 'shot.jpg');
-    const camera = new NodeWebcam.FSWebcam({
+    // Loaded here, by the commands that capture, rather than by every command that knows the webcam source.
+    const [{ default: Webcam }, sharp] = await Promise.all([import('node-webcam'), loadSharp()]);
+    this.sharp = sharp;
+    const camera = new Webcam.FSWebcam({
       width: this.geometry.width,
       height: this.geometry.height,
       output: 'jpeg',
@@ -112,7 +116,7 @@ class WebcamSource implements Source {
 
   private async decodeInto(jpeg: Buffer, frame: Frame): Promise<void> {
     const { width, height } = this.geometry;
-    const { data, info } = await sharp(jpeg)
+    const { data, info } = await this.sharp!(jpeg)
       .resize(width, height, { fit: 'fill' })
       .removeAlpha()
       .toColourspace('srgb')

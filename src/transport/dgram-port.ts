@@ -17,6 +17,9 @@ class DgramPort implements UdpPort {
   /** Where a bound port answers: whoever sent to it last. */
   private peer: { address: string; port: number } | undefined;
   private closed = false;
+  /** Sends dgram has not finished: it resolves the address first, and a close in between drops them. */
+  private pending = 0;
+  private drained: (() => void) | undefined;
 
   constructor(
     protected readonly socket: dgram.Socket,
@@ -39,22 +42,29 @@ class DgramPort implements UdpPort {
     if (this.closed) return false;
     // A copy: the caller may reuse its buffer at once, and dgram reads it only later.
     const copy = Buffer.from(datagram);
+    this.pending++;
     if (to) this.socket.send(copy, to.port, socketHost(to), this.onSent);
     else if (this.connected) this.socket.send(copy, this.onSent);
     else if (this.peer) this.socket.send(copy, this.peer.port, this.peer.address, this.onSent);
-    else return false;
+    else {
+      this.pending--;
+      return false;
+    }
     return true;
   }
 
-  close(): Promise<void> {
+  /** Closes once what was sent has left, so a last datagram (an RTCP BYE) is not lost to the close. */
+  async close(): Promise<void> {
     this.closed = true;
     this.socket.removeAllListeners('message');
+    if (this.pending > 0) await new Promise<void>((resolve) => { this.drained = resolve; });
     return closeSocket(this.socket);
   }
 
   // Without a callback dgram drops a failed send silently (ECONNREFUSED after an ICMP port-unreachable, ...).
   protected readonly onSent = (err: Error | null): void => {
     if (err) this.sendErrors++;
+    if (--this.pending === 0) this.drained?.();
   };
 }
 

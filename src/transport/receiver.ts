@@ -50,6 +50,11 @@ export interface ReceiverOptions {
    */
   nack?: { rtxPayloadType?: number; mediaPayloadType?: number; onRecovered?: (rtpTimestamp: number) => void };
   /**
+   * The stream's frame rate when known (an SDP's): the receiving window and the numbering of unstamped frames use
+   * its period instead of measuring it.
+   */
+  fps?: number;
+  /**
    * Features that see packets as the network delivered them, before retransmission repairs any (a harness's loss
    * map): after rate and stamp check, ahead of RTCP reports, RTX and NACK.
    */
@@ -74,7 +79,7 @@ export interface ReceiverReport {
   packetsForeignSsrc: number;
   ssrcChanges: number;
   bytesReceived: number;
-  /** Complete frames per second between the first and the last packet. */
+  /** Complete frames per second of the receiving window (durationSec): N frames over N frame periods. */
   fps: number;
   bitrateMbps: number;
   durationSec: number;
@@ -138,7 +143,7 @@ export class Receiver {
   address!: Endpoint;
   readonly done: Promise<ReceiverReport>;
   private readonly session: ReceiveSession;
-  private readonly rate = new ReceiveRate();
+  private readonly rate: ReceiveRate;
   private readonly stamp: StampCheck;
   private readonly sinks: Sink[];
   private readonly sinkErrors = new Map<Sink, { count: number; first: string }>();
@@ -155,8 +160,13 @@ export class Receiver {
 
   private constructor(private readonly options: ReceiverOptions) {
     this.sinks = options.sinks ?? [];
-    this.stamp = new StampCheck((record) => this.options.onFrame?.(record));
     const format = payloadFormat(options.wire);
+    const fps = options.fps;
+    this.rate = new ReceiveRate(fps === undefined ? undefined : 1e6 / fps);
+    this.stamp = new StampCheck(
+      (record) => this.options.onFrame?.(record),
+      fps === undefined || format.framing !== 'rtp' ? undefined : format.clockRate / fps,
+    );
     const latencyMs = options.latencyMs;
     this.session = new ReceiveSession(
       [
@@ -264,7 +274,7 @@ export class Receiver {
       const sinkInfo: ReceivedFrameInfo = {
         complete: info.complete,
         bytesMissing: info.bytesMissing,
-        ordinal: frame.index,
+        indexFrom: record.indexFrom,
         stamp,
       };
       const view: Frame = { ...frame, index: record.index, captureTimeUs: stamp?.captureTimeUs ?? frame.captureTimeUs };

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { nowUs, type Frame } from '../frame.js';
+import { FrameSpan, perSecond } from '../frame-rate.js';
 import { defaultCname } from '../rtcp/cname.js';
 import { payloadFormat, type Wire } from '../rtp/formats/index.js';
 import { isRtcp, RTP_HEADER_BYTES } from '../rtp/rtp-header.js';
@@ -27,7 +28,7 @@ export interface SenderOptions {
   fps: number | 'max';
   /** Stop after this many frames. */
   frames?: number;
-  /** Stop after this many seconds. */
+  /** Stop after this many seconds: at a set fps, after the duration x fps frames due in them. */
   durationSec?: number;
   ssrc?: number;
   payloadType?: number;
@@ -75,7 +76,9 @@ export interface SenderStats {
   sendErrors: number;
   /** Frames sent after their due time because the previous frame took longer than 1/fps. */
   framesLate: number;
+  /** The window the rates are taken over: the frames' capture times, first to last, plus one frame period. */
   durationSec: number;
+  /** frames / durationSec: N frames over N frame periods (src/frame-rate.ts). */
   fps: number;
   bitrateMbps: number;
   ssrc?: number;
@@ -120,7 +123,7 @@ function protectionFeatures(rtp: boolean, options: SenderOptions): SendIntercept
  */
 export class Sender {
   private startUs = 0;
-  private endUs = 0;
+  private readonly span = new FrameSpan();
   /** Packets of frames the kernel refused. */
   private refused = 0;
   private framesLate = 0;
@@ -209,10 +212,13 @@ export class Sender {
   async run(): Promise<SenderStats> {
     const { fps, frames, durationSec, signal } = this.options;
     const intervalUs = fps === 'max' ? 0 : 1e6 / fps;
+    // At a set rate a duration is a number of frames (1 s at 30 fps is 30), not a race against the clock.
+    const due = durationSec !== undefined && fps !== 'max' ? Math.ceil(durationSec * fps - 1e-9) : Infinity;
+    const limit = Math.min(frames ?? Infinity, due);
     const iterator = this.source[Symbol.asyncIterator]();
     this.startUs = nowUs();
     try {
-      for (let i = 0; frames === undefined || i < frames; i++) {
+      for (let i = 0; i < limit; i++) {
         if (signal?.aborted) break;
         if (intervalUs > 0) {
           const waitUs = this.startUs + i * intervalUs - nowUs();
@@ -220,7 +226,7 @@ export class Sender {
           else if (waitUs < -intervalUs) this.framesLate++;
           if (signal?.aborted) break;
         }
-        if (durationSec !== undefined && nowUs() - this.startUs >= durationSec * 1e6) break;
+        if (durationSec !== undefined && fps === 'max' && nowUs() - this.startUs >= durationSec * 1e6) break;
         const next = await iterator.next();
         if (next.done) break;
         await this.sendFrame(next.value);
@@ -228,7 +234,6 @@ export class Sender {
         await yieldToLoop();
       }
     } finally {
-      this.endUs = nowUs();
       try {
         // Features that answer for what was sent (RTX) keep the sockets open a while; a signal cuts that short.
         for (let wait = this.session.lingerMs(); wait > 0 && !signal?.aborted; wait = this.session.lingerMs()) {
@@ -245,7 +250,8 @@ export class Sender {
 
   snapshot(): SenderStats {
     const { framesSent, packetsSent, bytesSent } = this.counter.counts;
-    const durationSec = ((this.endUs || nowUs()) - (this.startUs || nowUs())) / 1e6;
+    const { fps } = this.options;
+    const windowUs = this.span.windowUs(fps === 'max' ? undefined : 1e6 / fps);
     const { count: _count, rtcp, rtx, ...features } = this.session.reports() as Record<string, unknown> & {
       rtcp?: SenderRtcpReport;
       rtx?: RtxSendReport;
@@ -256,9 +262,9 @@ export class Sender {
       bytesSent,
       sendErrors: this.refused + portErrors(this.media) + portErrors(this.rtcp),
       framesLate: this.framesLate,
-      durationSec,
-      fps: durationSec > 0 ? framesSent / durationSec : 0,
-      bitrateMbps: durationSec > 0 ? (bytesSent * 8) / durationSec / 1e6 : 0,
+      durationSec: windowUs / 1e6,
+      fps: perSecond(framesSent, windowUs),
+      bitrateMbps: perSecond(bytesSent * 8, windowUs) / 1e6,
       ...(this.writer.ssrc !== undefined ? { ssrc: this.writer.ssrc } : {}),
       sendPath: this.media.path,
       rtcpReceived: this.rtcpReceived,
@@ -272,6 +278,7 @@ export class Sender {
 
   private async sendFrame(frame: Frame): Promise<void> {
     const packets = this.writer.write(frame);
+    this.span.add(frame.captureTimeUs);
     this.session.frameOut(packets, frame);
     this.refused += await this.media.sendFrame(packets);
     this.options.onFrameSent?.({

@@ -5,7 +5,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { framewire } from '../support/cli.js';
 import { freeUdpPort } from '../support/ports.js';
-import { finished, interrupt, killLeftoverPeers, startFramewireReceiver } from '../support/peers.js';
+import { finished, interrupt, killLeftoverPeers, startFramewirePeer, startFramewireReceiver, waitForStderr } from '../support/peers.js';
 import { scratchDir } from '../support/scratch.js';
 import { createStreamWriter, packetBytes, payloadFormat, type OutgoingPackets } from '../../src/rtp/index.js';
 import { Receiver, type FrameRecord } from '../../src/transport/receiver.js';
@@ -46,7 +46,9 @@ describe('e2e: receive options', function () {
     expect(first.code, first.stderr).to.equal(0);
 
     const reportFile = path.join(dir, 'report.json');
-    const { peer } = await startFramewireReceiver(['--sdp', sdp, '--frames', '10', '--timeout', '5', '--report', reportFile]);
+    // No --listen: the SDP's connection line and port say where to listen.
+    const peer = startFramewirePeer(['receive', '--sdp', sdp, '--frames', '10', '--timeout', '5', '--report', reportFile]);
+    await waitForStderr(peer, /framewire receive: /);
     expect(peer.output()).to.include(`127.0.0.1:${port} 320x240 uyvy`);
     const sent = await framewire(['send', ...stream, '--frames', '10', '--fps', 'max']);
     expect(sent.code, sent.stderr).to.equal(0);

@@ -3,16 +3,17 @@ import { Histogram } from '../../histogram.js';
 import type { Percentiles } from '../../metrics.js';
 import { readStamp } from '../../stamp.js';
 import type { AssemblyInfo } from '../assembler.js';
+import { FrameNumbering, type IndexSource } from '../frame-identity.js';
 import type { ReceiveInterceptor } from '../interceptor.js';
 
 /** One frame seen by the receiver. */
 export interface FrameRecord {
-  /** The stamped frame index when the stamp decoded, else the receive ordinal. */
+  /** The frame's number, unique in its stream (see FrameNumbering): its stamp's index when the stamp decoded. */
   index: number;
+  /** What `index` came from: the stamp, the RTP timestamp and the frame period, or the receive ordinal. */
+  indexFrom: IndexSource;
   complete: boolean;
   bytesMissing: number;
-  /** Whether `index` came from a stamp. */
-  stamped: boolean;
   /** The pixels matched the stamp's CRC (complete stamped frames only). */
   intact?: boolean;
   /** From the stamp's capture time to the arrival of the frame's last packet (complete stamped frames). */
@@ -32,8 +33,8 @@ export interface StampReport {
 }
 
 /**
- * Reads each assembled frame's stamp (index, capture time, CRC of the pixels below it): a complete frame whose CRC
- * fails is corrupt, and a stamped one gives its capture-to-arrival latency. Latencies go to a fixed histogram, so
+ * Reads each assembled frame's stamp (index, capture time, CRC of the pixels below it) and numbers the frame: a
+ * complete frame whose CRC fails is corrupt, and a stamped one gives its capture-to-arrival latency. Latencies go to a fixed histogram, so
  * a receiver left running for days keeps no list that grows; each frame's record is handed on (`onRecord`) and not
  * kept here.
  */
@@ -43,16 +44,22 @@ export class StampCheck implements ReceiveInterceptor {
   /** The latest frame's record and stamp, for the receiver to give its sinks. */
   latest: { record: FrameRecord; stamp: Stamp | undefined } | undefined;
   private readonly latencyUs = new Histogram();
+  private readonly numbering: FrameNumbering;
 
-  constructor(private readonly onRecord: (record: FrameRecord) => void) {}
+  /** `periodTicks`: the stream's nominal frame period in RTP clock ticks, when known. */
+  constructor(private readonly onRecord: (record: FrameRecord) => void, periodTicks?: number) {
+    this.numbering = new FrameNumbering(periodTicks);
+  }
 
   onFrameIn(frame: Frame, info: AssemblyInfo): void {
     const stamp = readStamp(frame, info.complete);
+    // frame.index is the assembler's count of frames handed over: the receive ordinal.
+    const { index, indexFrom } = this.numbering.identify(stamp?.index, info.rtpTimestamp, info.ssrc, frame.index);
     const record: FrameRecord = {
-      index: stamp ? stamp.index : frame.index,
+      index,
+      indexFrom,
       complete: info.complete,
       bytesMissing: info.bytesMissing,
-      stamped: stamp !== undefined,
       rtpTimestamp: info.rtpTimestamp,
       arrivalUs: info.lastArrivalUs,
     };

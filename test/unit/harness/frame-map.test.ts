@@ -10,7 +10,7 @@ function sentFrames(n: number): SentFrame[] {
 }
 
 function record(over: Partial<FrameRecord>): FrameRecord {
-  return { index: 0, complete: true, bytesMissing: 0, stamped: true, intact: true, latencyMs: 5, arrivalUs: 0, ...over };
+  return { index: 0, complete: true, bytesMissing: 0, indexFrom: 'stamp', intact: true, latencyMs: 5, arrivalUs: 0, ...over };
 }
 
 describe('harness frame map', () => {
@@ -43,7 +43,7 @@ describe('harness frame map', () => {
       records: [
         // Frame 2 lost its top rows: the pooled buffer still showed frame 0's stamp, or none at all.
         record({ index: 0, rtpTimestamp: 11000, complete: false, bytesMissing: 100 }),
-        record({ index: 7, stamped: false, rtpTimestamp: 8000, complete: false, bytesMissing: 50, intact: undefined }),
+        record({ index: 7, indexFrom: 'rtpTimestamp', rtpTimestamp: 8000, complete: false, bytesMissing: 50, intact: undefined }),
       ],
     });
     expect(map.frames.map((f) => f.fate)).to.deep.equal(['never-seen', 'incomplete', 'incomplete']);
@@ -57,7 +57,7 @@ describe('harness frame map', () => {
       sent,
       stamped: true,
       frameBytes: BYTES,
-      records: [record({ index: 1 }), record({ index: 0, stamped: false }), record({ index: 99 })],
+      records: [record({ index: 1 }), record({ index: 0, indexFrom: 'ordinal' }), record({ index: 99 })],
     });
     expect(map.frames.map((f) => f.fate)).to.deep.equal(['never-seen', 'complete']);
     expect(map.unmatched).to.equal(2);
@@ -65,7 +65,7 @@ describe('harness frame map', () => {
 
   it('counts a whole frame without a readable stamp as corrupt when the source stamps', () => {
     const sent = sentFrames(1);
-    const records = [record({ stamped: false, intact: undefined, latencyMs: undefined, rtpTimestamp: 5000 })];
+    const records = [record({ indexFrom: 'rtpTimestamp', intact: undefined, latencyMs: undefined, rtpTimestamp: 5000 })];
     expect(buildFrameMap({ sent, records, frameBytes: BYTES, stamped: true }).frames[0]!.fate).to.equal('corrupt');
     expect(buildFrameMap({ sent, records, frameBytes: BYTES, stamped: false }).frames[0]!.fate).to.equal('complete');
   });

@@ -24,6 +24,7 @@ function syntheticReport(): ScenarioReport {
     name: 'a <tricky> & "quoted" name',
     seed: 42,
     passed: false,
+    interrupted: false,
     startedAt: '2025-01-01T00:00:00.000Z',
     durationSec: 1.5,
     ...metrics,
@@ -89,6 +90,19 @@ describe('harness reports', () => {
     expect(cases[0]!.failure!.message).to.equal('deliveredRatio was 0.5, expected >= 0.9');
     expect(cases[1]!.failure).to.equal(undefined);
     expect(cases[2]!.failure!.message).to.equal('latencyP95Ms was not measured, expected <= 60');
+  });
+
+  it('marks an interrupted run in JUnit with a failed testcase of its own, and on the HTML page', () => {
+    const report = { ...syntheticReport(), interrupted: true };
+    const xml = toJunitXml(report);
+    expect(XMLValidator.validate(xml)).to.equal(true);
+    const suite = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).testsuites.testsuite;
+    expect(suite).to.include({ tests: '5', failures: '3' });
+    const last = (suite.testcase as Array<{ name: string; failure?: { message: string } }>).at(-1)!;
+    expect(last.name).to.equal('run completed');
+    expect(last.failure!.message).to.equal('interrupted after 1 of 2 frames');
+    expect(toHtmlReport(report)).to.include('interrupted after 1 of 2 frames');
+    expect(toHtmlReport(syntheticReport())).to.not.include('interrupted after');
   });
 
   it('writes a self-contained HTML page: uPlot and the data inlined, nothing fetched', () => {

@@ -13,9 +13,11 @@ import { takeFrames } from './helpers.js';
 
 const QVGA: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
 
-function info(ordinal: number, stampIndex?: number): ReceivedFrameInfo {
-  const stamp = stampIndex === undefined ? undefined : { index: stampIndex, captureTimeUs: 0, intact: true };
-  return { complete: true, bytesMissing: 0, ordinal, stamp };
+const INFO: ReceivedFrameInfo = { complete: true, bytesMissing: 0, indexFrom: 'ordinal' };
+
+/** A frame as the receiver hands it to sinks: numbered `index`. */
+function numbered(frame: Frame, index: number): Frame {
+  return { ...frame, index };
 }
 
 async function readPng(file: string): Promise<PNG> {
@@ -38,12 +40,12 @@ describe('png sink', () => {
     await rm(join(dir, '..'), { recursive: true, force: true });
   });
 
-  it('creates the directory and writes 8-bit RGB files, pixel-exact, named by ordinal', async () => {
+  it('creates the directory and writes 8-bit RGB files, pixel-exact, named by the frame index', async () => {
     const sink = await createSink(`png:${dir}`);
     const frames = await takeFrames(await createSource('pattern:noise', { ...QVGA, seed: 3 }), 2);
-    sink.write(frames[0], info(0));
+    sink.write(numbered(frames[0], 0), INFO);
     await sink.close();
-    sink.write(frames[1], info(1));
+    sink.write(numbered(frames[1], 1), INFO);
     await sink.close();
     expect(await readdir(dir)).to.deep.equal(['frame-000000.png', 'frame-000001.png']);
     for (const [i, frame] of frames.entries()) {
@@ -54,10 +56,10 @@ describe('png sink', () => {
     expect(sink.dropped).to.equal(0);
   });
 
-  it('names files by the stamp index when the frame had a stamp', async () => {
+  it('names files by the index the receiver gave the frame, however large', async () => {
     const sink = await createSink(`png:${dir}`);
     const [frame] = await takeFrames(await createSource('pattern:smpte', QVGA), 1);
-    sink.write(frame, info(3, 1234567));
+    sink.write(numbered(frame, 1234567), { ...INFO, indexFrom: 'stamp', stamp: { index: 1234567, captureTimeUs: 0, intact: true } });
     await sink.close();
     expect(await readdir(dir)).to.deep.equal(['frame-1234567.png']);
   });
@@ -66,7 +68,7 @@ describe('png sink', () => {
     const g: FrameGeometry = { width: 160, height: 120, format: 'uyvy' };
     const sink = await createSink(`png:${dir}`);
     const [frame] = await takeFrames(await createSource('pattern:ball', g), 1);
-    sink.write(frame, info(0));
+    sink.write(numbered(frame, 0), INFO);
     await sink.close();
     const expected = Buffer.alloc(160 * 120 * 3);
     uyvyToRgb24(frame.data, expected, 160, 120);
@@ -77,7 +79,7 @@ describe('png sink', () => {
     const sink = await createSink(`png:${dir}:every=3`);
     const [frame] = await takeFrames(await createSource('pattern:gradient', QVGA), 1);
     for (let i = 0; i < 10; i++) {
-      sink.write(frame, info(i));
+      sink.write(numbered(frame, i), INFO);
       await sink.close(); // one at a time, so none is dropped
     }
     expect(await readdir(dir)).to.deep.equal(['frame-000000.png', 'frame-000003.png', 'frame-000006.png', 'frame-000009.png']);
@@ -90,7 +92,7 @@ describe('png sink', () => {
     for (let i = 0; i < count; i++) {
       // The sink must copy: the receiver reuses this buffer for the next frame.
       data.fill(i);
-      sink.write({ ...QVGA, data, index: i, captureTimeUs: 0 }, info(i));
+      sink.write({ ...QVGA, data, index: i, captureTimeUs: 0 }, INFO);
     }
   }
 
@@ -118,7 +120,7 @@ describe('png sink', () => {
     const sink = await createSink(`png:${dir}`);
     await rm(dir, { recursive: true });
     const [frame] = await takeFrames(await createSource('pattern:smpte', QVGA), 1);
-    sink.write(frame, info(0));
+    sink.write(numbered(frame, 0), INFO);
     const err = await sink.close().then(() => undefined, (e: unknown) => e);
     expect((err as Error).message).to.contain(`cannot write ${join(dir, 'frame-000000.png')}`);
   });

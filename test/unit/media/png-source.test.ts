@@ -89,6 +89,18 @@ describe('png source', () => {
     await expectUsageError(createSource(`png:${bogus}`, QVGA), `source: png:${bogus}: cannot read as PNG`);
   });
 
+  it('rejects a file that is not a PNG whatever its name, naming it and saying what it is', async () => {
+    const jpeg = join(tmp, 'photo.png');
+    await sharp(join(IMAGES, '01-photo.png')).jpeg().toFile(jpeg);
+    await expectUsageError(createSource(`png:${jpeg}`, QVGA), `source: png:${jpeg}: cannot read as PNG (it is a JPEG)`);
+    // In a directory of pictures, the one that is not a PNG is named.
+    const mixed = join(tmp, 'mixed');
+    await mkdir(mixed);
+    await copyFile(join(IMAGES, '01-photo.png'), join(mixed, 'a.png'));
+    await copyFile(jpeg, join(mixed, 'b.png'));
+    await expectUsageError(createSource(`png:${mixed}`, QVGA), `source: png:${join(mixed, 'b.png')}: cannot read as PNG (it is a JPEG)`);
+  });
+
   it('rejects --stamp when the frame is too small to stamp', async () => {
     await expectUsageError(
       createSource(`png:${join(IMAGES, '01-photo.png')}`, { width: 32, height: 24, format: 'rgb24', stamp: true }),

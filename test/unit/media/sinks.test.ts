@@ -12,7 +12,7 @@ describe('null sink', () => {
     const sink = await createSink('null');
     expect(sink).to.be.instanceOf(NullSink);
     const [frame] = await takeFrames(await createSource('pattern:smpte', { width: 160, height: 120, format: 'rgb24' }), 1);
-    for (let i = 0; i < 5; i++) sink.write(frame, { complete: true, bytesMissing: 0, ordinal: i });
+    for (let i = 0; i < 5; i++) sink.write({ ...frame, index: i }, { complete: true, bytesMissing: 0, indexFrom: 'ordinal' });
     await sink.close();
     expect((sink as NullSink).frames).to.equal(5);
     expect(sink.dropped).to.equal(0);

@@ -58,6 +58,13 @@ describe('SDP', () => {
     });
   });
 
+  it('gives the connection address a receiver listens on, IPv4 or IPv6, and refuses a name', () => {
+    expect(parseSdp(buildSdp({ geometry: rgb, host: '::1', port: 5006 }))).to.include({ host: '::1', port: 5006 });
+    expect(parseSdp(buildSdp({ geometry: rgb, host: '127.0.0.1', port: 5008 }))).to.include({ host: '127.0.0.1', port: 5008 });
+    const named = buildSdp({ geometry: rgb, host: '127.0.0.1', port: 5004 }).replace('c=IN IP4 127.0.0.1', 'c=IN IP4 camera.local');
+    expect(() => parseSdp(named)).to.throw(UsageError, /^--sdp: connection address 'camera\.local' is not an IP address/);
+  });
+
   it('rejects what it cannot receive with a UsageError naming the field and the problem', () => {
     const good = buildSdp({ geometry: rgb, host: '127.0.0.1', port: 5004 });
     const bad: [string, RegExp][] = [

@@ -1,7 +1,7 @@
-import { frameBytes, geometryOf, type Frame, type FrameGeometry } from '../../../frame.js';
-import { SettingError } from '../../../usage-error.js';
+import { geometryOf, type Frame, type FrameGeometry } from '../../../frame.js';
 import { assertFrameFits } from '../../frame-check.js';
 import type { PayloadLayout, Payloader } from '../payload-format.js';
+import { rawFrameBytes } from './frame-size.js';
 
 const NO_HEADER = Buffer.alloc(0);
 
@@ -14,15 +14,7 @@ export class RawPayloader implements Payloader {
 
   constructor(geometry: FrameGeometry, maxPayloadBytes: number) {
     this.geometry = geometryOf(geometry);
-    this.bytes = frameBytes(geometry);
-    if (this.bytes > maxPayloadBytes) {
-      const { width, height, format } = geometry;
-      throw new SettingError(
-        'wire',
-        `raw sends a frame as one datagram, and a ${width}x${height} ${format} frame is ${this.bytes} bytes, more ` +
-          `than the ${maxPayloadBytes} one UDP datagram can carry (use rtp)`,
-      );
-    }
+    this.bytes = rawFrameBytes(geometry, maxPayloadBytes);
     this.fixed = {
       packets: 1,
       headers: NO_HEADER,
