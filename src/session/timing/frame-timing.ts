@@ -1,0 +1,65 @@
+import type { Schedule } from './st2110-21.js';
+import { BETA } from './st2110-21.js';
+
+/** What one frame's packet arrivals measure against the ST 2110-21 models. */
+export interface FrameMeasures {
+  /** Largest Cinst: packets arrived beyond what the network compatibility model's bucket had drained. */
+  cinstMax: number;
+  /** Largest VRX: packets waiting in the virtual receive buffer, against the earliest read schedule that never runs dry. */
+  vrxMax: number;
+}
+
+/**
+ * Cinst and VRX maxima of one frame, from its packets' arrival times `offsetsUs[0..count)`, µs after its first
+ * packet, in arrival order (as EBU LIST takes them), with read spacing `trsUs`.
+ *
+ * Cinst (network compatibility model, ST 2110-21 section 6.3): a leaky bucket that drains one packet every TRS / β
+ * while it holds any, empty before the frame's first packet. Each arrival adds one packet after the bucket drained
+ * (t_j − t_{j−1}) × β / TRS since the last:
+ *
+ *   level_j = max(0, level_{j−1} − (t_j − t_{j−1}) × β / TRS) + 1,   Cinst_j = floor(level_j) − 1
+ *
+ * the packets queued ahead of packet j: 0 for a sender that keeps to its schedule, count − 1 for a frame sent in one
+ * burst. The Media Transport Library counts drains from the frame's first packet instead (Cinst_j = j −
+ * floor((t_j − t_0) × β / TRS)), which lets a stall earn drain credit a bucket cannot hold and hides the burst that
+ * follows it; both agree while the bucket never runs empty.
+ *
+ * VRX (virtual receiver buffer, section 6.4): the receiver reads packet j at TVD + (j + 1) × TRS, so when packet j
+ * arrives it finds VRX_j = floor((TVD + (j + 1) × TRS − t_j) / TRS) packets' worth of reads still ahead of it. The
+ * standard puts TVD at the frame's epoch-aligned start plus TRO, which needs the sender and this receiver locked to
+ * one PTP clock; they never are here. So TVD is taken as the earliest datum whose schedule never reads a packet
+ * before it arrived (VRX_j >= 0 for every j), the buffer an ideally aligned receiver would need:
+ *
+ *   a_j = t_j − (j + 1) × TRS,   TVD = max_j a_j,   VRX_max = floor((max_j a_j − min_j a_j) / TRS)
+ *
+ * 0 for a sender exactly on its schedule, count − 1 for one burst. Underruns cannot be measured without a common
+ * clock, and are not claimed.
+ */
+export function measureFrame(offsetsUs: Float64Array, count: number, trsUs: number): FrameMeasures {
+  let cinstMax = 0;
+  let level = 0;
+  let previous = 0;
+  let leadMin = Infinity;
+  let leadMax = -Infinity;
+  const drainPerUs = BETA / trsUs;
+  for (let j = 0; j < count; j++) {
+    const t = offsetsUs[j]!;
+    level = Math.max(0, level - (t - previous) * drainPerUs) + 1;
+    previous = t;
+    const cinst = Math.floor(level) - 1;
+    if (cinst > cinstMax) cinstMax = cinst;
+    const lead = t - (j + 1) * trsUs;
+    if (lead < leadMin) leadMin = lead;
+    if (lead > leadMax) leadMax = lead;
+  }
+  return { cinstMax, vrxMax: count > 0 ? Math.floor((leadMax - leadMin) / trsUs) : 0 };
+}
+
+/**
+ * Whether a sender leaves a vertical blanking gap, told from the gap before a frame's first packet, as EBU LIST does
+ * (its sender SDPs do not say): gapped when the gap is at least 10 times the frame's mean packet spacing.
+ */
+export function scheduleOf(gapUs: number, spanUs: number, count: number): Schedule {
+  if (count < 2) return 'linear';
+  return gapUs >= (10 * spanUs) / (count - 1) ? 'gapped' : 'linear';
+}

@@ -1,0 +1,85 @@
+/**
+ * The parameters of the SMPTE ST 2110-21:2017 timing model for one video stream: packet read spacing (TRS), the
+ * network compatibility limit (CMAX) and the virtual receive buffer limit (VRX_FULL), for narrow and wide senders.
+ *
+ * Sources, each formula checked against both:
+ * - SMPTE ST 2110-21:2017 section 6 (TRS for the linear and gapped packet read schedules, RACTIVE, β) and section 7
+ *   (CMAX and VRX_FULL per sender type), as restated in
+ * - the Media Transport Library's receive timing parser (OpenVisualCloud/Media-Transport-Library,
+ *   lib/src/st2110/st_rx_timing_parser.c, rv_tp_init), used to check third-party ST 2110 gear, and
+ * - EBU LIST's "Video Parameters Explained" (ebu/pi-list, docs/video_timing_analysis.md) for what Cinst and VRX are.
+ *
+ * With NPACKETS packets a frame, TFRAME the frame period in seconds:
+ *
+ *   TRS (linear)   = TFRAME / NPACKETS
+ *   TRS (gapped)   = TFRAME × RACTIVE / NPACKETS          RACTIVE = active lines / total lines (1080/1125 ...)
+ *   CMAX narrow    = max(4,   floor(NPACKETS / (43200 × RACTIVE × TFRAME)))
+ *   CMAX wide      = max(16,  floor(NPACKETS / (21600 × TFRAME)))
+ *   VRX_FULL narrow = max(8,   floor(NPACKETS / (27000 × TFRAME)))
+ *   VRX_FULL wide   = max(720, floor(NPACKETS / (300 × TFRAME)))
+ *
+ * The network compatibility model drains its bucket β = 1.1 times faster than TRS.
+ */
+
+/** ST 2110-21 section 6.3's scaling factor β of the network compatibility model's drain. */
+export const BETA = 1.1;
+
+/**
+ * How the sender spreads a frame's packets (ST 2110-21 section 6.3): evenly over the whole frame period (linear), or
+ * over its active part, leaving the vertical blanking gap empty (gapped).
+ */
+export type Schedule = 'linear' | 'gapped';
+
+export type TimingVerdict = 'narrow' | 'wide' | 'non-conformant';
+
+/** Total lines a frame of this many active lines has in its SDI raster (progressive; ST 2110-21 table 1). */
+const TOTAL_LINES: Record<number, number> = { 720: 750, 1080: 1125, 2160: 2250, 4320: 4500 };
+
+/**
+ * RACTIVE for a progressive frame of `height` lines: active over total lines of its raster. ST 2110-21 lists the
+ * broadcast rasters only; for any other height (640x480, 160x120) this takes 1080/1125, as the Media Transport
+ * Library does for every progressive format.
+ */
+export function activeRatio(height: number): number {
+  const total = TOTAL_LINES[height];
+  return total === undefined ? 1080 / 1125 : height / total;
+}
+
+/** TRS, the spacing of the packet read schedule, in the unit `framePeriod` is given in. */
+export function readSpacing(framePeriod: number, packets: number, schedule: Schedule, ractive: number): number {
+  return (framePeriod * (schedule === 'gapped' ? ractive : 1)) / packets;
+}
+
+/** The limits a frame of `packets` packets every `frameSec` seconds is held to (ST 2110-21 section 7). */
+export interface TimingLimits {
+  cmaxNarrow: number;
+  cmaxWide: number;
+  vrxFullNarrow: number;
+  vrxFullWide: number;
+}
+
+export function timingLimits(packets: number, frameSec: number, ractive: number): TimingLimits {
+  return {
+    cmaxNarrow: Math.max(4, Math.floor(packets / (43200 * ractive * frameSec))),
+    cmaxWide: Math.max(16, Math.floor(packets / (21600 * frameSec))),
+    vrxFullNarrow: Math.max(8, Math.floor(packets / (27000 * frameSec))),
+    vrxFullWide: Math.max(720, Math.floor(packets / (300 * frameSec))),
+  };
+}
+
+/**
+ * The sender type a frame's timing allows, in the Media Transport Library's order: both measures within the narrow
+ * limits is narrow, within the wide limits wide, otherwise not conformant.
+ */
+export function verdictOf(cinstMax: number, vrxMax: number, limits: TimingLimits): TimingVerdict {
+  if (cinstMax <= limits.cmaxNarrow && vrxMax <= limits.vrxFullNarrow) return 'narrow';
+  if (cinstMax <= limits.cmaxWide && vrxMax <= limits.vrxFullWide) return 'wide';
+  return 'non-conformant';
+}
+
+const RANK: Record<TimingVerdict, number> = { narrow: 0, wide: 1, 'non-conformant': 2 };
+
+/** The worse of two verdicts (a stream is what its worst frame is). */
+export function worseVerdict(a: TimingVerdict, b: TimingVerdict): TimingVerdict {
+  return RANK[b] > RANK[a] ? b : a;
+}
