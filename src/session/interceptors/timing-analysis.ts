@@ -46,7 +46,7 @@ export interface TimingReport {
   /** The frame rate the limits were taken with, and where it came from: the SDP, or measured from RTP timestamps. */
   fps?: number;
   fpsFrom: 'sdp' | 'rtp';
-  /** Schedule of the latest analyzed frame, told from the gap before it (see scheduleOf). */
+  /** Schedule of the latest analyzed frame, told from the share of the frame period it spans (see scheduleOf). */
   schedule?: Schedule;
   firstPacketOffsetUs?: { min: number; max: number };
   /** Kernel receive stamps (native receive path) or Node's clock (node:dgram): set by the receiver. */
@@ -198,7 +198,7 @@ export class TimingAnalysis implements ReceiveInterceptor {
       this.framesSkipped++;
       return;
     }
-    const schedule = scheduleOf(this.firstUs - previousLastUs, this.offsets[count - 1]!, count);
+    const schedule = scheduleOf(this.offsets[count - 1]!, count, periodUs, this.ractive);
     const measures = measureFrame(this.offsets, count, readSpacing(periodUs, count, schedule, this.ractive));
     this.limits = timingLimits(count, periodUs / 1e6, this.ractive);
     this.packetsPerFrame = count;

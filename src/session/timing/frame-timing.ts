@@ -56,10 +56,14 @@ export function measureFrame(offsetsUs: Float64Array, count: number, trsUs: numb
 }
 
 /**
- * Whether a sender leaves a vertical blanking gap, told from the gap before a frame's first packet, as EBU LIST does
- * (its sender SDPs do not say): gapped when the gap is at least 10 times the frame's mean packet spacing.
+ * Whether a sender leaves a vertical blanking gap, told from how much of the frame period its packets span: a linear
+ * schedule spans (count − 1) / count of it, a gapped one RACTIVE times that; the frame is gapped when it spans less
+ * than halfway between. EBU LIST's rule (gapped when the gap before the frame is at least 10 packet spacings) is not
+ * used because it cannot see the gap of a small frame: the blanking of a gapped frame of N packets is N / 24 spacings
+ * (RACTIVE 0.96), under 10 below 240 packets, as at 640x480 and smaller.
  */
-export function scheduleOf(gapUs: number, spanUs: number, count: number): Schedule {
+export function scheduleOf(spanUs: number, count: number, periodUs: number, ractive: number): Schedule {
   if (count < 2) return 'linear';
-  return gapUs >= (10 * spanUs) / (count - 1) ? 'gapped' : 'linear';
+  const linearSpan = (periodUs * (count - 1)) / count;
+  return spanUs < (linearSpan * (1 + ractive)) / 2 ? 'gapped' : 'linear';
 }

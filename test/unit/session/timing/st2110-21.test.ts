@@ -87,9 +87,11 @@ describe('Cinst and VRX of one frame', () => {
     expect(m.vrxMax).to.equal(30);
   });
 
-  it('tells a gapped schedule from a linear one by the gap before the frame (EBU LIST\'s rule: 10 spacings)', () => {
-    expect(scheduleOf(10, 990, 100)).to.equal('linear');
-    expect(scheduleOf(99, 990, 100)).to.equal('linear');
-    expect(scheduleOf(100, 990, 100)).to.equal('gapped');
+  it('tells a gapped schedule from a linear one by the share of the frame period its packets span', () => {
+    // 100 packets over 1000 us: linear spans 990, gapped 0.96 x 990 = 950.4; the line is halfway, 970.2.
+    expect(scheduleOf(990, 100, 1000, 0.96)).to.equal('linear');
+    expect(scheduleOf(971, 100, 1000, 0.96)).to.equal('linear');
+    expect(scheduleOf(969, 100, 1000, 0.96)).to.equal('gapped');
+    expect(scheduleOf(950.4, 100, 1000, 0.96)).to.equal('gapped');
   });
 });
