@@ -138,7 +138,8 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
     const line = `recv ${now.framesComplete - previous.framesComplete} fps  ` +
       `${((now.bytesReceived - previous.bytesReceived) * 8 / 1e6).toFixed(1)} Mbit/s  ` +
       `loss ${packets + lost > 0 ? ((100 * lost) / (packets + lost)).toFixed(2) : '0.00'}%  ` +
-      `incomplete ${now.framesIncomplete}`;
+      `incomplete ${now.framesIncomplete}` +
+      (now.timingVerdict ? `  timing ${now.timingVerdict}` : '');
     previous = now;
     return line;
   });
@@ -146,7 +147,7 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   removeInterrupt();
   stopStatus();
   // The summary is out first: a report that cannot be written costs the file, not the numbers.
-  process.stderr.write(summary(report) + feedbackSummary(report));
+  process.stderr.write(summary(report) + feedbackSummary(report) + timingSummary(report));
   const hint = mismatchHint(report, geometry);
   if (hint) process.stderr.write(hint);
   const unwritten: string[] = [];
@@ -158,6 +159,19 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   }
   for (const message of unwritten) process.stderr.write(`framewire receive: ${message}\n`);
   return unwritten.length > 0 ? 1 : 0;
+}
+
+/** The ST 2110-21 verdict and what it rests on, when the timing analysis ran. */
+function timingSummary(r: ReceiverReport): string {
+  const t = r.timing;
+  if (!t) return '';
+  if (t.framesAnalyzed === 0) return `framewire receive: timing (ST 2110-21) not measured: no frame arrived whole after the first\n`;
+  return `framewire receive: timing (ST 2110-21) ${t.verdict} over ${plural(t.framesAnalyzed, 'frame')} ` +
+    `(narrow ${t.frames.narrow}, wide ${t.frames.wide}, non-conformant ${t.frames['non-conformant']}): ` +
+    `Cinst max ${t.cinstMax} (CMAX narrow ${t.cmaxNarrow}, wide ${t.cmaxWide}), ` +
+    `VRX max ${t.vrxMax} (VRX_FULL narrow ${t.vrxFullNarrow}, wide ${t.vrxFullWide}), ` +
+    `${t.packetsPerFrame} packets a frame at ${t.fps} fps (${t.fpsFrom === 'sdp' ? 'from the SDP' : 'measured from RTP timestamps'}), ` +
+    `${t.clock === 'kernel' ? 'kernel receive stamps' : 'Node arrival times'}\n`;
 }
 
 /** Most of what came was malformed: the likeliest cause is a sender with another frame size or pixel format. */

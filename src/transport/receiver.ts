@@ -14,6 +14,7 @@ import { checkedInterval } from '../rtcp/report-interval.js';
 import { DEFAULT_RTX_PAYLOAD_TYPE } from '../rtp/rtx.js';
 import { DEFAULT_PAYLOAD_TYPE } from '../rtp/formats/rfc4175/wire.js';
 import { StampCheck, type FrameRecord, type StampReport } from '../session/interceptors/stamp-check.js';
+import { TimingAnalysis, type TimingReport } from '../session/interceptors/timing-analysis.js';
 import { ReceiveSession } from '../session/receive-session.js';
 import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
 import { SettingError } from '../usage-error.js';
@@ -54,6 +55,11 @@ export interface ReceiverOptions {
    * its period instead of measuring it.
    */
   fps?: number;
+  /**
+   * ST 2110-21 timing analysis of the stream (RTP wires; on by default): Cinst, VRX and a narrow / wide /
+   * non-conformant verdict per frame, from the kernel's receive stamps on the native path (src/session/timing/).
+   */
+  timing?: boolean;
   /**
    * Features that see packets as the network delivered them, before retransmission repairs any (a harness's loss
    * map): after rate and stamp check, ahead of RTCP reports, RTX and NACK.
@@ -96,6 +102,8 @@ export interface ReceiverReport {
   /** Generic NACK and RFC 4588 retransmission, when on. */
   nack?: NackReport;
   rtx?: RtxReceiveReport;
+  /** ST 2110-21 timing analysis (RTP wires, unless turned off), with the clock its arrival times came from. */
+  timing?: TimingReport;
   /** What each added feature reported, by name. */
   features?: Record<string, unknown>;
   /** Errors features threw on incoming RTCP (counted, with the first; reception went on). */
@@ -110,6 +118,8 @@ export interface ReceiverProgress {
   packetsReceived: number;
   packetsLost: number;
   bytesReceived: number;
+  /** The worst frame's ST 2110-21 verdict so far, when the timing analysis is on. */
+  timingVerdict?: TimingReport['verdict'];
 }
 
 /**
@@ -145,6 +155,7 @@ export class Receiver {
   private readonly session: ReceiveSession;
   private readonly rate: ReceiveRate;
   private readonly stamp: StampCheck;
+  private readonly timing: TimingAnalysis | undefined;
   private readonly sinks: Sink[];
   private readonly sinkErrors = new Map<Sink, { count: number; first: string }>();
   private readonly startUs = nowUs();
@@ -164,13 +175,15 @@ export class Receiver {
     const fps = options.fps;
     this.rate = new ReceiveRate(fps === undefined ? undefined : 1e6 / fps);
     this.stamp = new StampCheck(
-      (record) => this.options.onFrame?.(record),
+      (record) => this.onRecord(record),
       fps === undefined || format.framing !== 'rtp' ? undefined : format.clockRate / fps,
     );
+    const rtp = format.framing === 'rtp';
+    this.timing = rtp && options.timing !== false ? new TimingAnalysis({ height: options.geometry.height, fps }) : undefined;
     const latencyMs = options.latencyMs;
     this.session = new ReceiveSession(
       [
-        this.rate, this.stamp, ...(options.taps ?? []), ...protectionFeatures(format.framing === 'rtp', options),
+        this.rate, this.stamp, ...(this.timing ? [this.timing] : []), ...(options.taps ?? []), ...protectionFeatures(format.framing === 'rtp', options),
         ...(options.features ?? []),
       ],
       format,
@@ -232,7 +245,18 @@ export class Receiver {
       packetsReceived: s.packetsReceived,
       packetsLost: s.packetsLost,
       bytesReceived: s.bytesReceived,
+      ...(this.timing ? { timingVerdict: this.timing.report().verdict } : {}),
     };
+  }
+
+  /**
+   * A frame's record, with its timing when the analysis measured it: the analyzer closes a frame at its marker packet,
+   * before the assembler hands the frame over, so the latest analyzed frame is this one when their timestamps agree.
+   */
+  private onRecord(record: FrameRecord): void {
+    const latest = this.timing?.latest;
+    if (latest && latest.rtpTimestamp === record.rtpTimestamp) record.timing = latest.timing;
+    this.options.onFrame?.(record);
   }
 
   private readonly onPacket = (datagram: Buffer, arrivalUs: number): void => {
@@ -311,9 +335,10 @@ export class Receiver {
 
   private report(endReason: ReceiverReport['endReason']): ReceiverReport {
     const s: StreamStats = this.session.reader.stats;
-    const { rate, stamp, rtcp, nack, rtx, ...features } = this.session.reports() as Record<string, unknown> & {
+    const { rate, stamp, timing, rtcp, nack, rtx, ...features } = this.session.reports() as Record<string, unknown> & {
       rate: RateReport;
       stamp: StampReport;
+      timing?: TimingReport;
       rtcp?: ReceiverRtcpReport;
       nack?: NackReport;
       rtx?: RtxReceiveReport;
@@ -342,6 +367,7 @@ export class Receiver {
       ...(rtcp ? { rtcp } : {}),
       ...(nack ? { nack } : {}),
       ...(rtx ? { rtx } : {}),
+      ...(timing ? { timing: { ...timing, clock: this.media?.arrivalClock ?? 'node' } } : {}),
       ...(Object.keys(features).length > 0 ? { features } : {}),
       featureErrors: { ...this.session.featureErrors },
       endReason,

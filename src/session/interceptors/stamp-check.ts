@@ -5,6 +5,7 @@ import { readStamp } from '../../stamp.js';
 import type { AssemblyInfo } from '../assembler.js';
 import { FrameNumbering, type IndexSource } from '../frame-identity.js';
 import type { ReceiveInterceptor } from '../interceptor.js';
+import type { FrameTiming } from './timing-analysis.js';
 
 /** One frame seen by the receiver. */
 export interface FrameRecord {
@@ -21,6 +22,8 @@ export interface FrameRecord {
   rtpTimestamp?: number;
   /** Arrival of the frame's last packet, wall-clock microseconds. */
   arrivalUs: number;
+  /** Its ST 2110-21 timing (Cinst, VRX, verdict), when the timing analysis measured it (src/transport/receiver.ts). */
+  timing?: FrameTiming;
 }
 
 export type Stamp = NonNullable<ReturnType<typeof readStamp>>;

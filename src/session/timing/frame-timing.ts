@@ -24,23 +24,23 @@ export interface FrameMeasures {
  * floor((t_j − t_0) × β / TRS)), which lets a stall earn drain credit a bucket cannot hold and hides the burst that
  * follows it; both agree while the bucket never runs empty.
  *
- * VRX (virtual receiver buffer, section 6.4): the receiver reads packet j at TVD + (j + 1) × TRS, so when packet j
- * arrives it finds VRX_j = floor((TVD + (j + 1) × TRS − t_j) / TRS) packets' worth of reads still ahead of it. The
- * standard puts TVD at the frame's epoch-aligned start plus TRO, which needs the sender and this receiver locked to
- * one PTP clock; they never are here. So TVD is taken as the earliest datum whose schedule never reads a packet
- * before it arrived (VRX_j >= 0 for every j), the buffer an ideally aligned receiver would need:
+ * VRX (virtual receiver buffer, section 6.4): the receiver reads packet j at TVD + (j + 1) × TRS. The standard puts
+ * TVD at the frame's epoch-aligned start plus TRO, which needs the sender and this receiver locked to one PTP clock;
+ * they never are here. So TVD is taken as the earliest datum whose schedule never reads a packet before it arrived,
+ * the buffer an ideally aligned receiver would need:
  *
- *   a_j = t_j − (j + 1) × TRS,   TVD = max_j a_j,   VRX_max = floor((max_j a_j − min_j a_j) / TRS)
+ *   a_j = t_j − (j + 1) × TRS,   TVD = max_j a_j,   VRX_j = min(j, floor((TVD − a_j) / TRS))
  *
- * 0 for a sender exactly on its schedule, count − 1 for one burst. Underruns cannot be measured without a common
- * clock, and are not claimed.
+ * the packets ahead of packet j in the buffer when it arrives: how many reads it waits for (the Media Transport
+ * Library's (TVD + (j + 1) × TRS − t_j) / TRS), but never more than the j packets there are ahead of it (a packet
+ * that arrives before the schedule starts waits longer than its predecessors take to read). 0 for a sender exactly on
+ * its schedule, count − 1 for one burst. Underruns cannot be measured without a common clock, and are not claimed.
  */
 export function measureFrame(offsetsUs: Float64Array, count: number, trsUs: number): FrameMeasures {
   let cinstMax = 0;
   let level = 0;
   let previous = 0;
-  let leadMin = Infinity;
-  let leadMax = -Infinity;
+  let datum = -Infinity;
   const drainPerUs = BETA / trsUs;
   for (let j = 0; j < count; j++) {
     const t = offsetsUs[j]!;
@@ -48,11 +48,14 @@ export function measureFrame(offsetsUs: Float64Array, count: number, trsUs: numb
     previous = t;
     const cinst = Math.floor(level) - 1;
     if (cinst > cinstMax) cinstMax = cinst;
-    const lead = t - (j + 1) * trsUs;
-    if (lead < leadMin) leadMin = lead;
-    if (lead > leadMax) leadMax = lead;
+    datum = Math.max(datum, t - (j + 1) * trsUs);
   }
-  return { cinstMax, vrxMax: count > 0 ? Math.floor((leadMax - leadMin) / trsUs) : 0 };
+  let vrxMax = 0;
+  for (let j = 0; j < count; j++) {
+    const vrx = Math.min(j, Math.floor((datum - (offsetsUs[j]! - (j + 1) * trsUs)) / trsUs));
+    if (vrx > vrxMax) vrxMax = vrx;
+  }
+  return { cinstMax, vrxMax };
 }
 
 /**

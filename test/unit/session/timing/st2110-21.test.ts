@@ -87,6 +87,13 @@ describe('Cinst and VRX of one frame', () => {
     expect(m.vrxMax).to.equal(30);
   });
 
+  it('never counts more packets in the buffer than are ahead of the arriving one', () => {
+    // 50 packets in a burst at 0, the other 50 on schedule but 10 ms late: the schedule must start 10 ms late, and the
+    // burst's packets wait ~1,050 reads (the Media Transport Library's figure) while at most 49 are ever queued.
+    const offsets = Float64Array.from({ length: 100 }, (_, j) => (j < 50 ? 0 : 10000 + j * trs));
+    expect(measureFrame(offsets, 100, trs).vrxMax).to.equal(49);
+  });
+
   it('tells a gapped schedule from a linear one by the share of the frame period its packets span', () => {
     // 100 packets over 1000 us: linear spans 990, gapped 0.96 x 990 = 950.4; the line is halfway, 970.2.
     expect(scheduleOf(990, 100, 1000, 0.96)).to.equal('linear');
