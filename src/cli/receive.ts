@@ -35,6 +35,7 @@ export function receiveCommand(): Command {
     .option('--rtcp-to <host:port>', 'where RTCP goes (default: back where the sender\'s RTCP comes from)')
     .option('--nack', 'ask for lost packets (RFC 4585 NACK) and take RFC 4588 retransmissions, within --latency')
     .option('--rtx-pt <n>', 'payload type of the retransmissions (with --nack)', wholeNumber('--rtx-pt', 96, 127), 97)
+    .option('--no-timing', 'skip the ST 2110-21 timing analysis (Cinst, VRX, narrow/wide verdict per frame)')
     .option('--report <file>', 'write the report as JSON, and each frame\'s record to FILE.frames.jsonl');
   return withExitCode(command, async (opts: ReceiveFlags, cmd: Command) => runReceive(opts, cmd));
 }
@@ -56,6 +57,7 @@ interface ReceiveFlags {
   rtcpTo?: string;
   nack?: boolean;
   rtxPt: number;
+  timing: boolean;
   report?: string;
 }
 
@@ -120,7 +122,7 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const receiver = await openReceiver({
     listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout, fps,
     partial: opts.partial, ssrc: opts.ssrc, latencyMs: opts.latency, rtcpMux: opts.rtcpMux || sdp?.rtcpMux,
-    rtcpIntervalMs: opts.rtcpInterval, onFrame: frameLog?.write,
+    rtcpIntervalMs: opts.rtcpInterval, onFrame: frameLog?.write, timing: opts.timing,
     rtcpTo: opts.rtcpTo === undefined ? undefined : parseEndpoint(opts.rtcpTo, '--rtcp-to'),
     nack: nack ? { rtxPayloadType, mediaPayloadType: sdp?.payloadType } : undefined,
   }, from);
