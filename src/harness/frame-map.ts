@@ -15,6 +15,9 @@ export interface FrameOutcome {
   bytesMissing: number;
   /** Arrival of the last packet of the best copy, wall-clock microseconds. */
   arrivalUs?: number;
+  /** ST 2110-21 Cinst and VRX maxima of the copy, when the receiver's timing analysis measured it. */
+  cinstMax?: number;
+  vrxMax?: number;
 }
 
 export interface FrameMap {
@@ -53,6 +56,10 @@ function outcomeOf(record: FrameRecord, index: number, stamped: boolean): FrameO
   const fate: FrameFate = !record.complete ? 'incomplete' : verified ? 'complete' : 'corrupt';
   const outcome: FrameOutcome = { index, complete: record.complete, fate, bytesMissing: record.bytesMissing, arrivalUs: record.arrivalUs };
   if (fate === 'complete' && record.latencyMs !== undefined) outcome.latencyMs = record.latencyMs;
+  if (record.timing) {
+    outcome.cinstMax = record.timing.cinstMax;
+    outcome.vrxMax = record.timing.vrxMax;
+  }
   return outcome;
 }
 

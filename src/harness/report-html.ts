@@ -36,6 +36,23 @@ function latencyCdf(report: ScenarioReport): [number[], number[]] {
   return [xs, ys];
 }
 
+/**
+ * Cinst and VRX of every frame the timing analysis measured, by frame index, with the narrow limits as flat lines;
+ * undefined when the run had no timing analysis. The report's frames are its bounded run's, so this is too.
+ */
+function timingSeries(report: ScenarioReport): number[][] | undefined {
+  const timing = report.receiver.timing;
+  if (!timing || timing.framesAnalyzed === 0) return undefined;
+  const measured = report.frames.filter((f) => f.cinstMax !== undefined);
+  return [
+    measured.map((f) => f.index),
+    measured.map((f) => f.cinstMax!),
+    measured.map((f) => f.vrxMax!),
+    measured.map(() => timing.cmaxNarrow!),
+    measured.map(() => timing.vrxFullNarrow!),
+  ];
+}
+
 /** JSON safe inside a <script> element: nothing in it can close the element. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
@@ -56,6 +73,7 @@ const PAGE_SCRIPT = `
 (function () {
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var drawn = 0;
+  var expected = data.timing ? 5 : 4;
   var charts = [];
   function width(el) { return Math.max(320, el.clientWidth || 800); }
   function marks() {
@@ -81,7 +99,7 @@ const PAGE_SCRIPT = `
     var el = document.getElementById(id);
     opts.width = width(el);
     opts.height = 240;
-    opts.hooks = { ready: [function () { drawn++; if (drawn === 4) document.body.setAttribute('data-charts-ready', String(drawn)); }] };
+    opts.hooks = { ready: [function () { drawn++; if (drawn === expected) document.body.setAttribute('data-charts-ready', String(drawn)); }] };
     charts.push(new uPlot(opts, series, el));
   }
   try {
@@ -99,6 +117,14 @@ const PAGE_SCRIPT = `
     chart('latency-chart', { title: 'Median latency', scales: { x: { time: false } },
       axes: [{ label: 's' }, { label: 'ms' }],
       series: [{ label: 't (s)' }, { label: 'latency (ms)', stroke: '#8e44ad', width: 2 }] }, [ts.tSec, ts.latencyMs]);
+    if (data.timing) {
+      chart('timing-chart', { title: 'ST 2110-21 per frame: Cinst and VRX maxima (dashed: narrow limits)',
+        scales: { x: { time: false } }, axes: [{ label: 'frame' }, { label: 'packets' }],
+        series: [{ label: 'frame' }, { label: 'Cinst max', stroke: '#2c7be5', width: 2 },
+          { label: 'VRX max', stroke: '#e67e22', width: 2 },
+          { label: 'CMAX narrow', stroke: '#2c7be5', dash: [6, 4] },
+          { label: 'VRX_FULL narrow', stroke: '#e67e22', dash: [6, 4] }] }, data.timing);
+    }
   } catch (err) {
     document.body.setAttribute('data-chart-error', String(err && err.message || err));
   }
@@ -117,6 +143,13 @@ function feedbackRows(report: ScenarioReport): string {
     rows.push(['packets lost: receiver measured / its last report said', `${rtcp.packetsLostMeasured} / ${rtcp.peerCumulativeLost ?? 'n/a'}`]);
     rows.push(['RTCP reports sent (sender / receiver), malformed', `${rtcp.senderReports} / ${rtcp.receiverReports}, ${rtcp.malformed}`]);
   }
+  const timing = report.receiver.timing;
+  if (timing) {
+    rows.push(['ST 2110-21 timing (worst frame; frames narrow / wide / non-conformant)',
+      `${timing.verdict}; ${timing.frames.narrow} / ${timing.frames.wide} / ${timing.frames['non-conformant']} (${timing.clock} clock)`]);
+    rows.push(['Cinst max (CMAX narrow, wide)', `${timing.cinstMax} (${timing.cmaxNarrow ?? 'n/a'}, ${timing.cmaxWide ?? 'n/a'})`]);
+    rows.push(['VRX max (VRX_FULL narrow, wide)', `${timing.vrxMax} (${timing.vrxFullNarrow ?? 'n/a'}, ${timing.vrxFullWide ?? 'n/a'})`]);
+  }
   if (nack) {
     rows.push(['packets asked for (NACK datagrams, requests)', `${nack.packetsRequested} (${nack.nacksSent}, ${nack.requestsSent})`]);
     rows.push(['retransmitted / arrived / too late', `${nack.retransmitted} / ${nack.retransmissionsReceived} / ${nack.packetsTooLate}`]);
@@ -131,7 +164,9 @@ function feedbackRows(report: ScenarioReport): string {
 /** A self-contained page: summary, expectations, charts (uPlot, inlined) and a strip of received frames. */
 export function toHtmlReport(report: ScenarioReport): string {
   const { js, css } = uplot();
-  const data = { timeSeries: report.timeSeries, timeline: report.timeline, latencyCdf: latencyCdf(report) };
+  const data = {
+    timeSeries: report.timeSeries, timeline: report.timeline, latencyCdf: latencyCdf(report), timing: timingSeries(report),
+  };
   const verdict = report.passed ? 'PASS' : 'FAIL';
   const rows = SUMMARY.map((name) =>
     `<tr><th title="${escapeHtml(METRICS[name])}">${name}</th><td>${escapeHtml(formatValue(report[name]))}</td></tr>`).join('\n');
@@ -178,7 +213,7 @@ ${expectations}
 <div id="latency-cdf-chart"></div>
 <div id="loss-chart"></div>
 <div id="latency-chart"></div>
-</div>
+${data.timing ? '<div id="timing-chart"></div>\n' : ''}</div>
 <h2>Sample frames</h2>
 <div class="strip">
 ${samples}
@@ -188,7 +223,7 @@ ${samples}
 ${rows}
 <tr><th>loss bursts (length: count)</th><td>${escapeHtml(bursts)}</td></tr>
 </table>
-${feedback ? `<h2>RTCP and NACK</h2>\n<table id="feedback">\n${feedback}\n</table>` : ''}
+${feedback ? `<h2>RTCP, NACK and timing</h2>\n<table id="feedback">\n${feedback}\n</table>` : ''}
 <script id="report-data" type="application/json">${scriptJson(data)}</script>
 <script>${js}</script>
 <script>${PAGE_SCRIPT}</script>

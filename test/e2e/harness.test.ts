@@ -138,8 +138,8 @@ describe('e2e: runScenario', function () {
     const dom = await chromium(['--virtual-time-budget=5000', '--dump-dom', page]);
     const body = /<body[^>]*>/.exec(dom)?.[0] ?? '';
     expect(body, 'a chart threw').to.not.include('data-chart-error');
-    expect(body).to.include('data-charts-ready="4"');
-    expect(dom.match(/<canvas/g) ?? []).to.have.length(4);
+    expect(body).to.include('data-charts-ready="5"');
+    expect(dom.match(/<canvas/g) ?? []).to.have.length(5);
     expect((dom.match(/<img class="sample"/g) ?? []).length).to.be.greaterThan(0);
     const shot = join(out, 'shot.png');
     await chromium([`--screenshot=${shot}`, page]);
