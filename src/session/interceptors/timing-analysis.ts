@@ -99,6 +99,7 @@ export class TimingAnalysis implements ReceiveInterceptor {
   private readonly frames: Record<TimingVerdict, number> = { narrow: 0, wide: 0, 'non-conformant': 0 };
   private framesSkipped = 0;
   private limits: TimingLimits | undefined;
+  private limitsPeriodUs = 0;
   private packetsPerFrame: number | undefined;
   private schedule: Schedule | undefined;
   private offsetMin = Infinity;
@@ -200,9 +201,12 @@ export class TimingAnalysis implements ReceiveInterceptor {
     }
     const schedule = scheduleOf(this.offsets[count - 1]!, count, periodUs, this.ractive);
     const measures = measureFrame(this.offsets, count, readSpacing(periodUs, count, schedule, this.ractive));
-    this.limits = timingLimits(count, periodUs / 1e6, this.ractive);
-    this.packetsPerFrame = count;
-    const verdict = verdictOf(measures.cinstMax, measures.vrxMax, this.limits);
+    if (count !== this.packetsPerFrame || periodUs !== this.limitsPeriodUs) {
+      this.limits = timingLimits(count, periodUs / 1e6, this.ractive);
+      this.packetsPerFrame = count;
+      this.limitsPeriodUs = periodUs;
+    }
+    const verdict = verdictOf(measures.cinstMax, measures.vrxMax, this.limits!);
     this.anchor ??= { us: this.firstUs, timestamp: frameTimestamp };
     const nominalUs = this.anchor.us + (((frameTimestamp - this.anchor.timestamp) | 0) * 1e6) / clockRate;
     const firstPacketOffsetUs = this.firstUs - nominalUs;

@@ -12,6 +12,9 @@ export class FramePeriodEstimate {
   private readonly sorted = new Float64Array(WINDOW);
   private count = 0;
   private previous: number | undefined;
+  /** The median as of `medianAt` steps: recomputed once the window has moved by half. */
+  private median: number | undefined;
+  private medianAt = 0;
 
   /** Adds the next frame's RTP timestamp (frames in order; a step back or a repeat is not a period and is skipped). */
   add(rtpTimestamp: number): void {
@@ -24,19 +27,27 @@ export class FramePeriodEstimate {
     this.count++;
   }
 
-  /** The median step so far, ticks; undefined before two frames. */
+  /**
+   * The median step, ticks; undefined before two frames. Sorted anew while the window fills and then every half
+   * window, so a stream of small frames does not sort once a frame.
+   */
   ticks(): number | undefined {
+    if (this.median !== undefined && this.count - this.medianAt < (this.count < WINDOW ? 1 : WINDOW >> 1)) return this.median;
     const n = Math.min(this.count, WINDOW);
     if (n === 0) return undefined;
+    this.medianAt = this.count;
     const sorted = this.sorted.subarray(0, n);
     sorted.set(this.steps.subarray(0, n));
     sorted.sort();
-    return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+    this.median = n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+    return this.median;
   }
 
   /** Forgets the stream (a new SSRC). */
   reset(): void {
     this.count = 0;
     this.previous = undefined;
+    this.median = undefined;
+    this.medianAt = 0;
   }
 }
