@@ -29,7 +29,7 @@ function syntheticReport(): ScenarioReport {
     durationSec: 1.5,
     ...metrics,
     scenario: {
-      name: 'x', source: 'pattern:ball', size: '160x120', format: 'rgb24', fps: 30, frames: 2, mtu: 1500, wire: 'rtp',
+      name: 'x', source: 'pattern:ball', size: '160x120', format: 'rgb24', fps: 30, pacing: 'linear', frames: 2, mtu: 1500, wire: 'rtp',
       network: {}, protection: { nack: false, latency: '10ms', rtxHistory: '1000ms' }, sinks: [], expect: {},
     },
     expectations,
