@@ -1,7 +1,7 @@
 // What the addon's files share: the N-API helpers, the batch cap and the JS-visible functions each file defines
 // (module.c puts them on the exports). One file per concern: sockets.c (open, bind, connect, localPort, close),
 // batch_send.c (sendPackets, sendDatagrams with UDP GSO, sendTo, send), batch_receive.c (recvStart/recvStop and the
-// readable loop that calls recvmmsg).
+// readable loop that calls recvmmsg), pacer.c (a thread that sends queued datagrams at their due times).
 #ifndef FRAMEWIRE_ADDON_H
 #define FRAMEWIRE_ADDON_H
 
@@ -40,5 +40,14 @@ napi_value js_send_datagrams(napi_env env, napi_callback_info info);
 // batch_receive.c
 napi_value js_recv_start(napi_env env, napi_callback_info info);
 napi_value js_recv_stop(napi_env env, napi_callback_info info);
+
+// pacer.c
+napi_value js_pacer_open(napi_env env, napi_callback_info info);
+napi_value js_pacer_enqueue_packets(napi_env env, napi_callback_info info);
+napi_value js_pacer_enqueue(napi_env env, napi_callback_info info);
+napi_value js_pacer_collect(napi_env env, napi_callback_info info);
+napi_value js_pacer_stats(napi_env env, napi_callback_info info);
+napi_value js_pacer_close(napi_env env, napi_callback_info info);
+napi_value js_pacer_now(napi_env env, napi_callback_info info);
 
 #endif

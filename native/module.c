@@ -43,6 +43,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"sendDatagrams", NULL, js_send_datagrams, NULL, NULL, NULL, napi_default, NULL},
+      {"pacerOpen", NULL, js_pacer_open, NULL, NULL, NULL, napi_default, NULL},
+      {"pacerEnqueuePackets", NULL, js_pacer_enqueue_packets, NULL, NULL, NULL, napi_default, NULL},
+      {"pacerEnqueue", NULL, js_pacer_enqueue, NULL, NULL, NULL, napi_default, NULL},
+      {"pacerCollect", NULL, js_pacer_collect, NULL, NULL, NULL, napi_default, NULL},
+      {"pacerStats", NULL, js_pacer_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"pacerClose", NULL, js_pacer_close, NULL, NULL, NULL, napi_default, NULL},
+      {"pacerNow", NULL, js_pacer_now, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

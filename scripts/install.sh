@@ -27,6 +27,7 @@ packages=(
   imagemagick              # `import -window`: the display tests screenshot the window to compare with the frame sent
   xdotool                  # finds windows by title and types keys into them in the display and demo tests
   chromium                 # headless browser: the harness test renders the HTML report and checks its charts drew
+  tshark                   # captures loopback: the independent instrument that times the netsim relay's delays
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,15 +1,12 @@
 import type { Percentiles } from './metrics.js';
 
 /**
- * Fixed-size log-linear histogram of non-negative integers (microseconds here): exact below 128, then 64
- * buckets per power of two (under 1.6% error). Recording allocates nothing, so it can sit on the hot path.
+ * Fixed-size log-linear histogram of non-negative integers (microseconds here): exact below 2^(subBits+1), then 2^subBits
+ * buckets per power of two (error under 2^-subBits relative: 1.6% by default). Recording allocates nothing, so it can
+ * sit on the hot path. A finer one costs memory (8 bytes a bucket: 13 KB by default, 90 KB at 9 bits).
  */
-const LINEAR = 128;
-const SUB_BITS = 6;
-const SUB = 1 << SUB_BITS;
-const MAX_EXPONENT = 32 - SUB_BITS - 1;
-const BUCKETS = LINEAR + MAX_EXPONENT * SUB;
 const MAX_VALUE = 2 ** 31 - 1;
+const DEFAULT_SUB_BITS = 6;
 
 export interface Summary {
   count: number;
@@ -19,30 +16,42 @@ export interface Summary {
 }
 
 export class Histogram {
-  private readonly counts = new Float64Array(BUCKETS);
+  /** Values below `linear` are exact; above, each power of two has `sub` buckets. */
+  private readonly linear: number;
+  private readonly sub: number;
+  private readonly subBits: number;
+  private readonly counts: Float64Array;
   private total = 0;
   private maximum = 0;
+
+  /** subBits: 6 keeps percentiles within 1.6%; 9 within 0.2% (a 40 ms delay to 80 µs). */
+  constructor(subBits = DEFAULT_SUB_BITS) {
+    this.subBits = subBits;
+    this.sub = 1 << subBits;
+    this.linear = 2 * this.sub;
+    this.counts = new Float64Array(this.linear + (31 - subBits) * this.sub);
+  }
 
   record(value: number): void {
     const v = Math.min(MAX_VALUE, Math.max(0, Math.round(value)));
     let index = v;
-    if (v >= LINEAR) {
-      const shift = 31 - Math.clz32(v) - SUB_BITS;
-      index = LINEAR + (shift - 1) * SUB + ((v >>> shift) - SUB);
+    if (v >= this.linear) {
+      const shift = 31 - Math.clz32(v) - this.subBits;
+      index = this.linear + (shift - 1) * this.sub + ((v >>> shift) - this.sub);
     }
     this.counts[index]!++;
     this.total++;
     if (v > this.maximum) this.maximum = v;
   }
 
-  /** Nearest-rank percentile (bucket midpoint above the linear range); 0 when empty. */
+  /** Nearest-rank percentile (bucket midpoint above the exact range); 0 when empty. */
   percentile(p: number): number {
     if (this.total === 0) return 0;
     const rank = Math.max(1, Math.ceil((p / 100) * this.total));
     let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
+    for (let i = 0; i < this.counts.length; i++) {
       seen += this.counts[i]!;
-      if (seen >= rank) return Math.min(this.maximum, valueOf(i));
+      if (seen >= rank) return Math.min(this.maximum, this.valueOf(i));
     }
     return this.maximum;
   }
@@ -56,11 +65,11 @@ export class Histogram {
   summary(): Summary {
     return { count: this.total, p50: this.percentile(50), p99: this.percentile(99), max: this.maximum };
   }
-}
 
-function valueOf(index: number): number {
-  if (index < LINEAR) return index;
-  const shift = Math.floor((index - LINEAR) / SUB) + 1;
-  const low = (SUB + ((index - LINEAR) % SUB)) * 2 ** shift;
-  return low + (2 ** shift - 1) / 2;
+  private valueOf(index: number): number {
+    if (index < this.linear) return index;
+    const shift = Math.floor((index - this.linear) / this.sub) + 1;
+    const low = (this.sub + ((index - this.linear) % this.sub)) * 2 ** shift;
+    return low + (2 ** shift - 1) / 2;
+  }
 }

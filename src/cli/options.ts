@@ -1,6 +1,7 @@
 import { MAX_SEED } from '../netsim/rng.js';
 import { UsageError } from '../usage-error.js';
 import { payloadFormat, type Wire } from '../rtp/formats/index.js';
+import { PACING_MODES, type PacingMode } from '../transport/pacing.js';
 
 /** Parsers for flag values; each error names the flag. Used as commander argParsers. */
 
@@ -48,6 +49,13 @@ export function parseFps(text: string): number | 'max' {
     throw new UsageError(`--fps: '${text}' must be a positive number of frames per second (up to 100000) or 'max'`);
   }
   return n;
+}
+
+/** --pacing: linear, gapped or burst (src/transport/pacing.ts). */
+export function parsePacing(text: string): PacingMode {
+  const mode = PACING_MODES.find((m) => m === text);
+  if (!mode) throw new UsageError(`--pacing: '${text}' is not a pacing mode (one of ${PACING_MODES.join(', ')})`);
+  return mode;
 }
 
 /** --wire: a registered payload format's name (an unknown one is a SettingError naming `wire`, shown as --wire). */

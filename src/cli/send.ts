@@ -5,10 +5,12 @@ import { processUsage } from '../process-usage.js';
 import { createSource } from '../sources/spec.js';
 import { parseEndpoint, formatEndpoint } from '../transport/endpoint.js';
 import type { Sender } from '../transport/sender.js';
+import type { PacingMode } from '../transport/pacing.js';
 import { UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { feedbackSummary } from './feedback-summary.js';
-import { parseFps, parseMtu, parseSeed, parseSsrc, parseWire, positiveInt, positiveNumber, wholeNumber } from './options.js';
+import { pacingSummary } from './pacing-summary.js';
+import { parseFps, parseMtu, parsePacing, parseSeed, parseSsrc, parseWire, positiveInt, positiveNumber, wholeNumber } from './options.js';
 import { plural } from './plural.js';
 import { onInterrupt, startStatusLine } from './status-line.js';
 
@@ -18,6 +20,7 @@ export function sendCommand(): Command {
     .option('--size <WxH>', 'frame size', '160x120')
     .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
     .option('--fps <n|max>', "frames per second, or 'max'", parseFps, 30 as number | 'max')
+    .option('--pacing <mode>', 'spread each frame\'s packets over its period: linear (default at an fps), gapped (ST 2110-21), or burst (default at --fps max)', parsePacing)
     .option('--frames <n>', 'stop after N frames', positiveInt('--frames'))
     .option('--duration <sec>', 'stop after SEC seconds', positiveNumber('--duration'))
     .option('--to <host:port>', 'destination', '127.0.0.1:5004')
@@ -43,6 +46,7 @@ interface SendFlags {
   size: string;
   format: string;
   fps: number | 'max';
+  pacing?: PacingMode;
   frames?: number;
   duration?: number;
   to: string;
@@ -83,7 +87,7 @@ async function runSend(opts: SendFlags): Promise<number> {
     // The session stack (RTCP codecs included) loads only when a stream is sent, not for --help.
     const { Sender } = await import('../transport/sender.js');
     sender = await Sender.open(source, {
-      to, wire: opts.wire, mtu: opts.mtu, fps: opts.fps, frames: opts.frames, durationSec: opts.duration,
+      to, wire: opts.wire, mtu: opts.mtu, fps: opts.fps, pacing: opts.pacing, frames: opts.frames, durationSec: opts.duration,
       ssrc: opts.ssrc, rtcpMux: opts.rtcpMux, signal: abort.signal, rtcpIntervalMs: opts.rtcpInterval,
       rtcpListen: opts.rtcpListen === undefined ? undefined : parseEndpoint(opts.rtcpListen, '--rtcp-listen', true),
       rtcpTo: opts.rtcpTo === undefined ? undefined : parseEndpoint(opts.rtcpTo, '--rtcp-to'),
@@ -99,6 +103,10 @@ async function runSend(opts: SendFlags): Promise<number> {
     const fps = opts.fps === 'max' ? undefined : opts.fps;
     await writeFileAtomic(opts.sdp, buildSdp({
       geometry, host: to.host, port: to.port, fps, ssrc: sender.stats.ssrc, rtcpMux: opts.rtcpMux,
+      // The native thread keeps packets within µs of a linear or gapped schedule, but after a stall (a busy host) it
+      // catches up in trains of up to 32, which a narrow receiver (CMAX 4 or so) is not promised to take: wide is
+      // what it can claim. Node's timers send 1 ms groups, and a burst neither: they claim no sender type.
+      ...(sender.pacingPath === 'native thread' ? { senderType: 'wide' as const } : {}),
       ...(opts.rtx ? { nack: true, rtxPayloadType: opts.rtxPt } : {}),
     }));
   }
@@ -126,6 +134,7 @@ async function runSend(opts: SendFlags): Promise<number> {
   process.stderr.write(
     `framewire send: ${plural(stats.framesSent, 'frame')}, ${plural(stats.packetsSent, 'packet')} ${rates}` +
     `${plural(stats.sendErrors, 'send error')})\n` +
+    `framewire send: ${pacingSummary(stats.pacing)}\n` +
     feedbackSummary(stats),
   );
   // The summary is out first: a report that cannot be written costs the file, not the numbers.

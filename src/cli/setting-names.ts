@@ -14,6 +14,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   ssrc: '--ssrc',
   payloadType: '--payload-type',
   fps: '--fps',
+  pacing: '--pacing',
   latency: '--latency',
   listen: '--listen',
   to: '--to',

@@ -27,6 +27,7 @@ export interface ScenarioEcho {
   size: string;
   format: string;
   fps: number;
+  pacing: string;
   frames: number;
   mtu: number;
   wire: string;

@@ -138,6 +138,7 @@ function echo(s: Scenario): ScenarioEcho {
     size: `${s.geometry.width}x${s.geometry.height}`,
     format: s.geometry.format,
     fps: s.fps,
+    pacing: s.pacing,
     frames: s.frames,
     mtu: s.mtu,
     wire: s.wire,
@@ -229,7 +230,7 @@ export async function runScenario(scenario: unknown, options: RunOptions = {}): 
     const relay = await startRelay({ listen: { host: '127.0.0.1', port: 0 }, to: receiver.address, network: s.network, seed });
     cleanups.push(() => relay.close());
     sender = await asScenarioField(() => Sender.open(source, {
-      to: relay.address, wire: s.wire, mtu: s.mtu, fps: s.fps, frames: s.frames, ssrc: SSRC,
+      to: relay.address, wire: s.wire, mtu: s.mtu, fps: s.fps, pacing: s.pacing, frames: s.frames, ssrc: SSRC,
       initialSequence: INITIAL_SEQUENCE, rtcpMux: true, signal,
       rtx: s.protection.nack ? { historyMs: s.protection.rtxHistoryUs / 1000 } : undefined,
       onFrameSent: (frame) => {

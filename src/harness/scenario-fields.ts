@@ -13,6 +13,7 @@ const FIELDS: Readonly<Record<string, string>> = {
   wire: 'wire',
   ssrc: 'ssrc',
   latency: 'latency',
+  pacing: 'pacing',
 };
 
 /** Runs `work`, naming a SettingError's setting by its scenario field (`sinks[i]` for sink `i`). */

@@ -6,6 +6,7 @@ import { durationUs, UnitError } from '../netsim/units.js';
 import { payloadFormatNames, type Wire } from '../rtp/formats/index.js';
 import { DEFAULT_LATENCY_US } from '../session/assembler.js';
 import { DEFAULT_RTX_HISTORY_MS } from '../transport/sender.js';
+import { PACING_MODES, type PacingMode } from '../transport/pacing.js';
 import { UsageError } from '../usage-error.js';
 import { parseExpectations, type Expectation } from './expectations.js';
 
@@ -17,6 +18,7 @@ export interface ScenarioInput {
   size?: string;
   format?: PixelFormat;
   fps?: number;
+  pacing?: PacingMode;
   frames?: number;
   mtu?: number;
   wire?: Wire;
@@ -42,6 +44,8 @@ export interface Scenario {
   source: string;
   geometry: FrameGeometry;
   fps: number;
+  /** How the sender spreads each frame's packets over its period (src/transport/pacing.ts). */
+  pacing: PacingMode;
   frames: number;
   mtu: number;
   wire: Wire;
@@ -58,6 +62,7 @@ export const SCENARIO_DEFAULTS = {
   size: '320x240',
   format: 'rgb24',
   fps: 30,
+  pacing: 'linear',
   frames: 90,
   mtu: 1500,
   wire: 'rtp',
@@ -91,6 +96,9 @@ const scenarioSchema = z.strictObject({
     .positive({ error: 'must be positive' })
     .max(MAX_FPS, { error: `must be at most ${MAX_FPS}` })
     .default(SCENARIO_DEFAULTS.fps),
+  pacing: z
+    .enum(PACING_MODES as [PacingMode, ...PacingMode[]], { error: `must be one of ${PACING_MODES.join(', ')}` })
+    .default(SCENARIO_DEFAULTS.pacing),
   frames: z
     .number({ error: 'must be a whole number' })
     .int({ error: 'must be a whole number' })
@@ -156,6 +164,7 @@ export function parseScenario(json: unknown): Scenario {
     source: raw.source,
     geometry,
     fps: raw.fps,
+    pacing: raw.pacing,
     frames: raw.frames,
     mtu: raw.mtu,
     wire: raw.wire,

@@ -18,9 +18,10 @@ export function formatChainStats(stats: ChainStats): string {
 }
 
 function formatDelay(s: Summary): string {
-  return s.count === 0 ? 'n/a' : `p50 ${ms(s.p50)} p99 ${ms(s.p99)}`;
+  return s.count === 0 ? 'n/a' : `p50 ${ms(s.p50)} p99 ${ms(s.p99)} max ${ms(s.max)}`;
 }
 
+/** To the 10 µs: a relay's delays are exact to well under a millisecond, and the report should show it. */
 function ms(us: number): string {
-  return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)}ms`;
+  return `${(us / 1000).toFixed(2)}ms`;
 }

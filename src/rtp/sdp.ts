@@ -23,7 +23,15 @@ export interface SdpOptions {
   rtxPayloadType?: number;
   /** RTCP shares the RTP port (RFC 5761: a=rtcp-mux). */
   rtcpMux?: boolean;
+  /**
+   * The ST 2110-21 sender type the stream keeps to (its SDP parameter TP: 2110TPN narrow, 2110TPW wide), when it
+   * paces; absent for a bursting sender, which keeps to neither, so no TP is written rather than a false one.
+   */
+  senderType?: 'narrow' | 'wide';
 }
+
+/** The fmtp TP values of ST 2110-21 sender types. */
+const SENDER_TYPE_TP = { narrow: '2110TPN', wide: '2110TPW' } as const;
 
 export interface SdpStream {
   geometry: FrameGeometry;
@@ -78,6 +86,7 @@ export function buildSdp(options: SdpOptions): string {
     'colorimetry=BT601-5',
   ];
   if (fps !== undefined) params.push(`exactframerate=${exactFrameRate(fps)}`);
+  if (options.senderType !== undefined) params.push(`TP=${SENDER_TYPE_TP[options.senderType]}`);
   const rtx = options.rtxPayloadType;
   if (rtx !== undefined && (!Number.isInteger(rtx) || rtx < 96 || rtx > 127 || rtx === pt)) {
     throw new SettingError('rtxPayloadType', `${rtx} must be a dynamic payload type (96 to 127) other than the media's ${pt}`);

@@ -6,6 +6,7 @@ import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 import { SOCKADDR_BYTES, sockaddrOf } from './sockaddr.js';
 import type { FramePort, OnDatagram, UdpPort } from './port.js';
+import { Pacer, type OnPacerRecord, type PacerAddon, type PacerOptions } from './pacer.js';
 import { SOCKET_BUFFER_BYTES } from './udp.js';
 
 /**
@@ -14,7 +15,7 @@ import { SOCKET_BUFFER_BYTES } from './udp.js';
  * it returns or throws (except EEXIST: the fd already has a reader, and stays with it); recvStop closes it. So close
  * is only for an fd that never went to recvStart. NativeUdpSocket keeps to this, so nothing else needs to.
  */
-interface NativeUdpAddon {
+interface NativeUdpAddon extends PacerAddon {
   connect(address: string, port: number, ipv6: boolean, sendBufferBytes: number, receiveBufferBytes?: number): number;
   /** Throws EBADF for an fd that is not open (a double close). */
   close(fd: number): void;
@@ -173,6 +174,8 @@ export class NativeUdpSocket {
   /** The sockaddr of the last endpoint sendTo was given, so repeated sends there build it once. */
   private destination: { endpoint: Endpoint; name: Buffer } | undefined;
   private heardFrom = false;
+  /** The send thread on this socket, once asked for: closed before the fd. */
+  private pacer: Pacer | undefined;
 
   /** Takes `fd` (from the addon's bind or connect): from here this object closes it, also when this throws. */
   constructor(
@@ -247,6 +250,17 @@ export class NativeUdpSocket {
     return false;
   }
 
+  /**
+   * A native send thread on this socket that sends queued datagrams at their due times (src/transport/pacer.ts): to
+   * the connected peer, or to each datagram's own address. One per socket; the socket's close stops it first.
+   */
+  openPacer(options: PacerOptions, onRecord?: OnPacerRecord): Pacer {
+    if (this.fd < 0) throw new Error('openPacer: the socket is closed');
+    if (this.pacer) throw new Error('openPacer: the socket has a pacer already');
+    this.pacer = new Pacer(this.addon, this.fd, options, onRecord);
+    return this.pacer;
+  }
+
   /** Stops receiving and closes the socket; no datagram is delivered after this. Once is enough; again is harmless. */
   close(): Promise<void> {
     this.closeFd();
@@ -256,6 +270,7 @@ export class NativeUdpSocket {
   /** The fd's one close: by recvStop when receiving, else by close. */
   private closeFd(): void {
     const { fd, handle } = this;
+    this.pacer?.close(); // its thread sends on fd: it stops before fd may be reused
     this.fd = -1;
     this.handle = undefined;
     if (handle) this.addon.recvStop(handle);

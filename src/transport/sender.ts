@@ -17,7 +17,9 @@ import { SendSession } from '../session/send-session.js';
 import type { Source } from '../sources/source.js';
 import { SettingError } from '../usage-error.js';
 import { isIpv6, isLoopback, socketHost, type Endpoint } from './endpoint.js';
+import { openFramePacer, type FramePacer, type PacingReport } from './frame-pacer.js';
 import { bindPort, connectFramePort } from './open-port.js';
+import { monotonicNs, resolvePacing, type PacingMode } from './pacing.js';
 import { portErrors, type FramePort, type OnDatagram, type SendPath, type UdpPort } from './port.js';
 
 export interface SenderOptions {
@@ -26,6 +28,11 @@ export interface SenderOptions {
   mtu: number;
   /** Frames per second, or 'max' to send each frame as soon as the previous one left. */
   fps: number | 'max';
+  /**
+   * How each frame's packets are spread over its period (src/transport/pacing.ts): linear by default at a set fps,
+   * burst at 'max'. Pacing comes after the send features: RTCP and retransmissions never wait behind a paced frame.
+   */
+  pacing?: PacingMode;
   /** Stop after this many frames. */
   frames?: number;
   /** Stop after this many seconds: at a set fps, after the duration x fps frames due in them. */
@@ -50,6 +57,12 @@ export interface SenderOptions {
   /** Told about each frame once all its packets left, e.g. so a harness can map RTP timestamps to frames. */
   onFrameSent?: (frame: SentFrame) => void;
 }
+
+/**
+ * How far ahead of its time a paced frame is made and queued, at most: the native queue then holds it before its
+ * first packet is due, so the thread never waits for JS (whose timers are good to a millisecond or so).
+ */
+const PACING_LEAD_US = 20_000;
 
 /** How often the sender looks again at whether its features still want the sockets open after the last frame. */
 const LINGER_POLL_MS = 20;
@@ -76,6 +89,8 @@ export interface SenderStats {
   sendErrors: number;
   /** Frames sent after their due time because the previous frame took longer than 1/fps. */
   framesLate: number;
+  /** How the packets of each frame were spread in time, and how closely the schedule was kept. */
+  pacing: PacingReport;
   /** The window the rates are taken over: the frames' capture times, first to last, plus one frame period. */
   durationSec: number;
   /** frames / durationSec: N frames over N frame periods (src/frame-rate.ts). */
@@ -134,12 +149,17 @@ export class Sender {
   private media!: FramePort;
   private rtcp: UdpPort | undefined;
   private rtcpTo: Endpoint | undefined;
+  private readonly pacingMode: PacingMode;
+  /** The frame pacer, unless the mode is burst. */
+  private pacer: FramePacer | undefined;
 
   private constructor(
     private readonly writer: StreamWriter,
     private readonly source: Source,
     private readonly options: SenderOptions,
-  ) {}
+  ) {
+    this.pacingMode = resolvePacing(options.pacing, options.fps);
+  }
 
   /** Validates the settings (a SettingError names the setting) before opening the sockets. */
   static async open(source: Source, options: SenderOptions): Promise<Sender> {
@@ -172,6 +192,10 @@ export class Sender {
     const maxDatagramBytes = this.writer.format.framing === 'bare'
       ? MAX_UDP_PAYLOAD
       : Math.min(MAX_UDP_PAYLOAD, this.options.mtu - IPV4_UDP_OVERHEAD);
+    const { fps } = this.options;
+    if (this.pacingMode !== 'burst' && fps !== 'max') {
+      this.pacer = openFramePacer(this.media, this.pacingMode, fps, this.writer.packetsPerFrame, Math.max(maxDatagramBytes, RTP_HEADER_BYTES));
+    }
     this.session = new SendSession(
       [this.counter, ...protectionFeatures(rtp, this.options), ...(this.options.features ?? [])],
       {
@@ -208,6 +232,11 @@ export class Sender {
     return this.counter.counts.packetsSent;
   }
 
+  /** Where the pacing runs (undefined for burst): what an SDP can honestly claim depends on it. */
+  get pacingPath(): PacingReport['path'] {
+    return this.pacer?.path;
+  }
+
   /** Sends until frames/duration are reached, the source ends or the signal aborts; resolves to the final stats. */
   async run(): Promise<SenderStats> {
     const { fps, frames, durationSec, signal } = this.options;
@@ -217,6 +246,8 @@ export class Sender {
     const limit = Math.min(frames ?? Infinity, due);
     const iterator = this.source[Symbol.asyncIterator]();
     this.startUs = nowUs();
+    // A paced frame is made and queued this far ahead of its due time, so its first packet can leave exactly on time.
+    const startNs = monotonicNs() + (this.pacer ? Math.min(intervalUs, PACING_LEAD_US) * 1000 : 0);
     try {
       for (let i = 0; i < limit; i++) {
         if (signal?.aborted) break;
@@ -229,12 +260,14 @@ export class Sender {
         if (durationSec !== undefined && fps === 'max' && nowUs() - this.startUs >= durationSec * 1e6) break;
         const next = await iterator.next();
         if (next.done) break;
-        await this.sendFrame(next.value);
+        await this.sendFrame(next.value, startNs + i * intervalUs * 1000);
         // At --fps max nothing else waits on the event loop: without this turn, signals and timers never run.
         await yieldToLoop();
       }
     } finally {
       try {
+        // The last paced frame is still going out: the sockets stay open until it has (a signal cuts that short).
+        await this.pacer?.drain(signal);
         // Features that answer for what was sent (RTX) keep the sockets open a while; a signal cuts that short.
         for (let wait = this.session.lingerMs(); wait > 0 && !signal?.aborted; wait = this.session.lingerMs()) {
           await sleep(Math.min(wait, LINGER_POLL_MS), undefined, { signal }).catch(() => undefined);
@@ -260,8 +293,9 @@ export class Sender {
       framesSent,
       packetsSent,
       bytesSent,
-      sendErrors: this.refused + portErrors(this.media) + portErrors(this.rtcp),
+      sendErrors: this.refused + (this.pacer?.report().dropped ?? 0) + portErrors(this.media) + portErrors(this.rtcp),
       framesLate: this.framesLate,
+      pacing: this.pacer?.report() ?? { mode: 'burst', packets: packetsSent, dropped: 0, framesDelayed: 0 },
       durationSec: windowUs / 1e6,
       fps: perSecond(framesSent, windowUs),
       bitrateMbps: perSecond(bytesSent * 8, windowUs) / 1e6,
@@ -276,11 +310,13 @@ export class Sender {
     };
   }
 
-  private async sendFrame(frame: Frame): Promise<void> {
+  /** Sends a frame now (burst), or queues it paced from `frameNs` (CLOCK_MONOTONIC): then it is told as queued. */
+  private async sendFrame(frame: Frame, frameNs: number): Promise<void> {
     const packets = this.writer.write(frame);
     this.span.add(frame.captureTimeUs);
     this.session.frameOut(packets, frame);
-    this.refused += await this.media.sendFrame(packets);
+    if (this.pacer) await this.pacer.send(packets, frameNs, this.options.signal);
+    else this.refused += await this.media.sendFrame(packets);
     this.options.onFrameSent?.({
       index: frame.index,
       captureTimeUs: frame.captureTimeUs,

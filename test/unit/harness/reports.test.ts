@@ -29,7 +29,7 @@ function syntheticReport(): ScenarioReport {
     durationSec: 1.5,
     ...metrics,
     scenario: {
-      name: 'x', source: 'pattern:ball', size: '160x120', format: 'rgb24', fps: 30, frames: 2, mtu: 1500, wire: 'rtp',
+      name: 'x', source: 'pattern:ball', size: '160x120', format: 'rgb24', fps: 30, pacing: 'linear', frames: 2, mtu: 1500, wire: 'rtp',
       network: {}, protection: { nack: false, latency: '10ms', rtxHistory: '1000ms' }, sinks: [], expect: {},
     },
     expectations,
@@ -48,6 +48,7 @@ function syntheticReport(): ScenarioReport {
     },
     sender: {
       framesSent: 2, packetsSent: 2, bytesSent: 2, sendErrors: 0, framesLate: 0, durationSec: 1, fps: 2, bitrateMbps: 0,
+      pacing: { mode: 'linear', path: 'native thread', packets: 2, latenessUs: { p50: 1, p99: 2, max: 3 }, dropped: 0, framesDelayed: 0 },
       rtcpReceived: 0, otherReceived: 0, featureErrors: { count: 0, first: '' },
     },
     receiver: {

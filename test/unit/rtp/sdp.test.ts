@@ -23,6 +23,14 @@ describe('SDP', () => {
     ).and.to.contain('c=IN IP6 ::1');
   });
 
+  it('names the ST 2110-21 sender type a paced stream keeps to, and none for a burst', () => {
+    const wide = buildSdp({ geometry: uyvy, host: '127.0.0.1', port: 5004, fps: 30, senderType: 'wide' });
+    expect(wide).to.contain('colorimetry=BT601-5; exactframerate=30; TP=2110TPW');
+    expect(buildSdp({ geometry: uyvy, host: '127.0.0.1', port: 5004, fps: 60, senderType: 'narrow' })).to.contain('TP=2110TPN');
+    expect(buildSdp({ geometry: uyvy, host: '127.0.0.1', port: 5004, fps: 30 })).not.to.contain('TP=');
+    expect(parseSdp(wide)).to.include({ fps: 30, port: 5004 });
+  });
+
   it('round-trips through parseSdp', () => {
     for (const [geometry, payloadType, fps] of [[rgb, 96, 25], [uyvy, 127, undefined]] as const) {
       const text = buildSdp({ geometry, host: '10.0.0.2', port: 6000, payloadType, ...(fps ? { fps } : {}) });

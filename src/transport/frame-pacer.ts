@@ -1,0 +1,190 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Histogram } from '../histogram.js';
+import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
+import { NativeUdpSocket } from './native-udp.js';
+import type { Pacer } from './pacer.js';
+import { frameSchedule, monotonicNs, type PacingMode } from './pacing.js';
+import type { FramePort } from './port.js';
+
+/** Where the pacing ran: the addon's send thread, or Node's timers (node:dgram, or no addon). */
+export type PacingPath = 'native thread' | 'node timers';
+
+/** What a sender's pacing did, for its stats and reports. */
+export interface PacingReport {
+  mode: PacingMode;
+  /** Absent for burst: nothing was paced. */
+  path?: PacingPath;
+  /** Packets sent on the schedule. */
+  packets: number;
+  /** Actual send time minus due time, µs: the native thread's per datagram, the timers' per group. */
+  latenessUs?: { p50: number; p99: number; max: number };
+  /** sendmmsg calls of the native thread. */
+  batches?: number;
+  /** Waits for room in a full send buffer (native thread). */
+  retries?: number;
+  /** The native thread ran at a real-time priority (SCHED_FIFO), as it does where allowed. */
+  realtime?: boolean;
+  /** Packets refused by the kernel, or still queued when the sender stopped: lost. */
+  dropped: number;
+  /** Frames whose first packet was due later than the frame's own time: the previous one was still going out. */
+  framesDelayed: number;
+}
+
+/**
+ * Spreads each frame's packets over its frame period (src/transport/pacing.ts): packet i of a frame due at the
+ * frame's time + i x TRS, on CLOCK_MONOTONIC. A frame never starts before the previous one has ended (its schedule
+ * slides, counted in framesDelayed), nor in the past (it starts a little after now), so a late frame is never sent
+ * as a catch-up burst.
+ */
+export abstract class FramePacer {
+  abstract readonly path: PacingPath;
+  protected packets = 0;
+  private framesDelayed = 0;
+  /** When the next frame's first packet may be due at the earliest: one spacing after the last one. */
+  private nextFreeNs = 0;
+
+  constructor(
+    readonly mode: Exclude<PacingMode, 'burst'>,
+    private readonly periodNs: number,
+  ) {}
+
+  /**
+   * Sends `packets` paced, the first due at `frameNs` (CLOCK_MONOTONIC ns) or as soon after as the schedule allows.
+   * Resolves once the packets' buffers are free again (copied into the native queue, or sent by the timers).
+   */
+  send(packets: OutgoingPackets, frameNs: number, signal?: AbortSignal): Promise<void> {
+    const { spacingNs } = frameSchedule(this.mode, this.periodNs, packets.count);
+    const firstDueNs = Math.max(frameNs, this.nextFreeNs, monotonicNs() + START_MARGIN_NS);
+    if (firstDueNs > frameNs + spacingNs) this.framesDelayed++;
+    this.nextFreeNs = firstDueNs + packets.count * spacingNs;
+    this.packets += packets.count;
+    return this.queue(packets, firstDueNs, spacingNs, signal);
+  }
+
+  /** Resolves once every packet has left (or the signal aborts). */
+  abstract drain(signal?: AbortSignal): Promise<void>;
+
+  report(): PacingReport {
+    return { mode: this.mode, path: this.path, ...this.achieved(), framesDelayed: this.framesDelayed };
+  }
+
+  protected abstract queue(packets: OutgoingPackets, firstDueNs: number, spacingNs: number, signal?: AbortSignal): Promise<void>;
+  protected abstract achieved(): Omit<PacingReport, 'mode' | 'path' | 'framesDelayed'>;
+}
+
+/** Time JS needs to queue a frame that is due at once, before the thread may send its first packet. */
+const START_MARGIN_NS = 1_000_000;
+
+/** Frames the native queue holds: the one going out and the next one, queued a frame period ahead. */
+const QUEUED_FRAMES = 2;
+const MIN_SLOTS = 1024;
+/**
+ * How early a packet may join the batch before it: at video rates packets are due every 7 to 25 µs, and a thread
+ * that slept in between would wake (tens of µs late) only to spin again; with this it sleeps between batches of a
+ * few packets. A train of a few packets is well inside what ST 2110-21 lets a narrow sender burst (CMAX >= 4).
+ */
+const SENDER_EARLY_NS = 50_000;
+const MAX_SLOTS = 32768;
+
+/** Pacing on the addon's send thread: packets are copied into its queue, and leave within µs of their due time. */
+class ThreadFramePacer extends FramePacer {
+  readonly path = 'native thread' as const;
+
+  constructor(mode: Exclude<PacingMode, 'burst'>, periodNs: number, private readonly pacer: Pacer) {
+    super(mode, periodNs);
+  }
+
+  protected async queue(packets: OutgoingPackets, firstDueNs: number, spacingNs: number, signal?: AbortSignal): Promise<void> {
+    let next = 0;
+    for (;;) {
+      this.pacer.collect();
+      next = this.pacer.enqueuePackets(packets, next, firstDueNs + next * spacingNs, spacingNs);
+      if (next === packets.count || signal?.aborted) return;
+      await this.pacer.waitForRoom(signal);
+    }
+  }
+
+  drain(signal?: AbortSignal): Promise<void> {
+    return this.pacer.drain(signal);
+  }
+
+  protected achieved(): Omit<PacingReport, 'mode' | 'path' | 'framesDelayed'> {
+    const c = this.pacer.counts();
+    return {
+      packets: this.packets,
+      latenessUs: { p50: c.latenessUs.p50, p99: c.latenessUs.p99, max: c.latenessUs.max },
+      batches: c.batches,
+      retries: c.retries,
+      realtime: c.realtime,
+      dropped: c.refused + c.unsent,
+    };
+  }
+}
+
+/** The timers' granularity: a group of packets due within this leaves together, at the group's first due time. */
+const GROUP_NS = 1_000_000;
+/** setTimeout is only worth it for waits longer than this; shorter ones go at once. */
+const MIN_SLEEP_NS = 500_000;
+
+/**
+ * Pacing with Node's timers, where there is no send thread: a timer fires once per group of packets due within
+ * 1 ms, and the group is sent at once, so packets inside a group leave up to 1 ms early and groups late by a timer's
+ * precision (a millisecond or more on a busy loop). Better than a burst; not the packet-level pacing of the thread.
+ */
+class TimerFramePacer extends FramePacer {
+  readonly path = 'node timers' as const;
+  private readonly lateness = new Histogram();
+  private dropped = 0;
+
+  constructor(mode: Exclude<PacingMode, 'burst'>, periodNs: number, private readonly port: FramePort) {
+    super(mode, periodNs);
+  }
+
+  protected async queue(packets: OutgoingPackets, firstDueNs: number, spacingNs: number, signal?: AbortSignal): Promise<void> {
+    const group = spacingNs > 0 ? Math.max(1, Math.floor(GROUP_NS / spacingNs)) : packets.count;
+    for (let first = 0; first < packets.count && !signal?.aborted; first += group) {
+      const dueNs = firstDueNs + first * spacingNs;
+      const waitNs = dueNs - monotonicNs();
+      if (waitNs > MIN_SLEEP_NS) await sleep(waitNs / 1e6, undefined, { signal }).catch(() => undefined);
+      const end = Math.min(packets.count, first + group);
+      this.lateness.record(Math.max(0, monotonicNs() - dueNs));
+      this.dropped += await this.port.sendFrame(slice(packets, first, end));
+    }
+  }
+
+  drain(): Promise<void> {
+    return Promise.resolve(); // each group is sent before queue() moves on
+  }
+
+  protected achieved(): Omit<PacingReport, 'mode' | 'path' | 'framesDelayed'> {
+    const s = this.lateness.summary();
+    return { packets: this.packets, latenessUs: { p50: s.p50 / 1000, p99: s.p99 / 1000, max: s.max / 1000 }, dropped: this.dropped };
+  }
+}
+
+/** Packets first..end-1 of a frame, as a frame of their own (offsets are positions in the shared buffers). */
+function slice(packets: OutgoingPackets, first: number, end: number): OutgoingPackets {
+  return {
+    ...packets,
+    count: end - first,
+    headerOffsets: packets.headerOffsets.subarray(first, end + 1),
+    dataOffsets: packets.dataOffsets.subarray(first, end + 1),
+  };
+}
+
+/**
+ * The pacer for a sender's media port: the native send thread on a native socket, Node's timers otherwise.
+ * `packetsPerFrame` (when known) sizes the native queue; `maxDatagramBytes` its slots.
+ */
+export function openFramePacer(
+  port: FramePort,
+  mode: Exclude<PacingMode, 'burst'>,
+  fps: number,
+  packetsPerFrame: number | undefined,
+  maxDatagramBytes: number,
+): FramePacer {
+  const periodNs = 1e9 / fps;
+  if (!(port instanceof NativeUdpSocket)) return new TimerFramePacer(mode, periodNs, port);
+  const slots = Math.min(MAX_SLOTS, Math.max(MIN_SLOTS, QUEUED_FRAMES * (packetsPerFrame ?? 1) + 64));
+  return new ThreadFramePacer(mode, periodNs, port.openPacer({ slots, slotBytes: maxDatagramBytes, earlyNs: SENDER_EARLY_NS }));
+}

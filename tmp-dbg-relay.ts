@@ -1,0 +1,16 @@
+import { Child } from '/work/main/bench/child.js';
+import { freeUdpPort } from '/work/main/bench/ports.js';
+import { FRAMEWIRE_BIN } from '/work/main/bench/relay.js';
+import { LoopbackCapture, sendProbes, startSink } from '/work/main/bench/relay-probe.js';
+const sink = await startSink();
+const inPort = await freeUdpPort();
+const capture = await LoopbackCapture.start([inPort, sink.port]);
+const relay = Child.start(process.execPath, [FRAMEWIRE_BIN, 'netsim', '--listen', `127.0.0.1:${inPort}`, '--to', `127.0.0.1:${sink.port}`, '--seed', '1', '--delay', '40ms'], { timeoutMs: 120_000 });
+await relay.waitFor('relaying');
+await sendProbes(inPort, 1000, 2000, 200);
+await new Promise((r) => setTimeout(r, 1000));
+relay.signal('SIGINT'); await relay.succeeded();
+await capture.stop();
+const t = await capture.probeTimes(inPort, sink.port, 2000);
+console.log(relay.output().split('\n').filter(l=>/forward|reverse|error/.test(l)).join('\n'));
+console.log(t.seenIn, t.seenOut);
