@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FrameGeometry } from '../../src/frame.js';
+import { buildSdp } from '../../src/rtp/sdp.js';
+import type { FrameTiming, TimingReport } from '../../src/session/interceptors/timing-analysis.js';
+import type { FrameRecord } from '../../src/transport/receiver.js';
+import { freeUdpPort } from '../support/ports.js';
+import { finished, killLeftoverPeers, startFramewirePeer, waitForStderr, type Peer } from '../support/peers.js';
+import { scratchDir } from '../support/scratch.js';
+import { rawCaps, startGst } from './support/gstreamer.js';
+
+/**
+ * The ST 2110-21 analyzer of `framewire receive --sdp` on real senders, each its own process, from the kernel's
+ * receive stamps. On a loaded machine a paced sender's thread is sometimes preempted and catches up in a burst, so a
+ * paced stream's worst frame can be non-conformant there: what is asserted is each frame's verdict, most frames'
+ * (the strict per-stream figures are bench/timing-verdicts.ts's). A bursting sender is non-conformant in every frame
+ * on any machine: no preemption spreads hundreds of packets a frame over the frame period.
+ */
+describe('interop: ST 2110-21 timing analysis of real senders', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => ({ dir, cleanup } = await scratchDir('timing')));
+  afterEach(async () => {
+    await killLeftoverPeers();
+    await cleanup();
+  });
+
+  interface Analyzed {
+    timing: TimingReport;
+    frames: FrameTiming[];
+  }
+
+  /**
+   * Starts `framewire receive --sdp` for `frames` frames of an rgb24 stream at `fps` (the SDP says the rate, as a
+   * sender's would), runs `send(port)`, and returns the receiver's timing report and per-frame timings.
+   */
+  async function analyze(g: FrameGeometry, fps: number, frames: number, send: (port: number) => Peer): Promise<Analyzed> {
+    const port = await freeUdpPort();
+    const sdp = path.join(dir, 'stream.sdp');
+    await writeFile(sdp, buildSdp({ geometry: g, host: '127.0.0.1', port, fps }));
+    const report = path.join(dir, 'rx.json');
+    const receiver = startFramewirePeer(['receive', '--sdp', sdp, '--frames', String(frames), '--timeout', '5', '--report', report]);
+    await waitForStderr(receiver, /framewire receive: 127\.0\.0\.1:/);
+    const sent = await finished(send(port), 40_000);
+    expect(sent.code, sent.stderr).to.equal(0);
+    const received = await finished(receiver, 20_000);
+    expect(received.code, received.stderr).to.equal(0);
+    const { timing } = JSON.parse(await readFile(report, 'utf8')) as { timing: TimingReport };
+    const records = (await readFile(path.join(dir, 'rx.frames.jsonl'), 'utf8')).trim().split('\n')
+      .map((line) => JSON.parse(line) as FrameRecord);
+    expect(timing, received.stderr).to.include({ clock: 'kernel', fpsFrom: 'sdp', fps });
+    return { timing, frames: records.flatMap((r) => (r.timing ? [r.timing] : [])) };
+  }
+
+  function framewireSends(pacing: string, g: FrameGeometry, fps: number, frames: number) {
+    return (port: number): Peer => startFramewirePeer([
+      'send', '--size', `${g.width}x${g.height}`, '--fps', String(fps), '--frames', String(frames), '--pacing', pacing,
+      '--to', `127.0.0.1:${port}`,
+    ]);
+  }
+
+  function expectEveryFrameNonConformant({ timing, frames }: Analyzed): void {
+    expect(timing.framesAnalyzed).to.be.at.least(5);
+    expect(frames).to.have.length(timing.framesAnalyzed);
+    expect(timing.verdict).to.equal('non-conformant');
+    expect(timing.frames).to.include({ narrow: 0, wide: 0 });
+    // Not merely over the limit: most of each frame's packets queue up, as a burst's do.
+    for (const f of frames) expect(f.cinstMax, JSON.stringify(f)).to.be.above(f.packets / 4);
+  }
+
+  it('calls GStreamer\'s rtpvrawpay ! udpsink non-conformant: every frame leaves in one burst', async () => {
+    const g: FrameGeometry = { width: 640, height: 480, format: 'rgb24' };
+    const analyzed = await analyze(g, 30, 20, (port) => startGst(
+      ['videotestsrc', 'num-buffers=40', 'pattern=smpte'], [rawCaps(g, 30)], ['rtpvrawpay'],
+      ['udpsink', 'host=127.0.0.1', `port=${port}`],
+    ));
+    expectEveryFrameNonConformant(analyzed);
+  });
+
+  it('calls framewire --pacing burst non-conformant', async () => {
+    const g: FrameGeometry = { width: 1280, height: 720, format: 'rgb24' };
+    expectEveryFrameNonConformant(await analyze(g, 30, 20, framewireSends('burst', g, 30, 40)));
+  });
+
+  for (const pacing of ['linear', 'gapped'] as const) {
+    it(`calls framewire's ${pacing}-paced 1280x720@30 at least wide in most frames, and tells it is ${pacing}`, async () => {
+      const g: FrameGeometry = { width: 1280, height: 720, format: 'rgb24' };
+      const { timing, frames } = await analyze(g, 30, 30, framewireSends(pacing, g, 30, 60));
+      expect(timing.framesAnalyzed).to.be.at.least(5);
+      const conformant = frames.filter((f) => f.verdict !== 'non-conformant');
+      expect(conformant.length, JSON.stringify(timing)).to.be.above(frames.length / 2);
+      // The median frame keeps its queue within the wide limit: a burst's is the whole frame.
+      const cinst = frames.map((f) => f.cinstMax).sort((a, b) => a - b);
+      expect(cinst[Math.floor(cinst.length / 2)]).to.be.at.most(timing.cmaxWide!);
+      expect(frames.filter((f) => f.schedule === pacing).length).to.be.above(frames.length / 2);
+    });
+  }
+});
