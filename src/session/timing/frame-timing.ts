@@ -13,7 +13,7 @@ export interface FrameMeasures {
  * Cinst and VRX maxima of one frame, from its packets' arrival times `offsetsUs[0..count)`, µs after its first
  * packet, in arrival order (as EBU LIST takes them), with read spacing `trsUs`.
  *
- * Cinst (network compatibility model, ST 2110-21 section 6.3): a leaky bucket that drains one packet every TRS / β
+ * Cinst (ST 2110-21's network compatibility model): a leaky bucket that drains one packet every TRS / β
  * while it holds any, empty before the frame's first packet. Each arrival adds one packet after the bucket drained
  * (t_j − t_{j−1}) × β / TRS since the last:
  *
@@ -24,7 +24,7 @@ export interface FrameMeasures {
  * floor((t_j − t_0) × β / TRS)), which lets a stall earn drain credit a bucket cannot hold and hides the burst that
  * follows it; both agree while the bucket never runs empty.
  *
- * VRX (virtual receiver buffer, section 6.4): the receiver reads packet j at TVD + (j + 1) × TRS. The standard puts
+ * VRX (ST 2110-21's virtual receiver buffer model): the receiver reads packet j at TVD + (j + 1) × TRS. The standard puts
  * TVD at the frame's epoch-aligned start plus TRO, which needs the sender and this receiver locked to one PTP clock;
  * they never are here. So TVD is taken as the earliest datum whose schedule never reads a packet before it arrived,
  * the buffer an ideally aligned receiver would need:

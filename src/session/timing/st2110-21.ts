@@ -3,8 +3,8 @@
  * network compatibility limit (CMAX) and the virtual receive buffer limit (VRX_FULL), for narrow and wide senders.
  *
  * Sources, each formula checked against both:
- * - SMPTE ST 2110-21:2017 section 6 (TRS for the linear and gapped packet read schedules, RACTIVE, β) and section 7
- *   (CMAX and VRX_FULL per sender type), as restated in
+ * - SMPTE ST 2110-21:2017 (TRS of the linear and gapped packet read schedules, RACTIVE and β of its timing models,
+ *   CMAX and VRX_FULL per sender type; section numbers are not cited because the text was read as restated in)
  * - the Media Transport Library's receive timing parser (OpenVisualCloud/Media-Transport-Library,
  *   lib/src/st2110/st_rx_timing_parser.c, rv_tp_init), used to check third-party ST 2110 gear, and
  * - EBU LIST's "Video Parameters Explained" (ebu/pi-list, docs/video_timing_analysis.md) for what Cinst and VRX are.
@@ -21,11 +21,11 @@
  * The network compatibility model drains its bucket β = 1.1 times faster than TRS.
  */
 
-/** ST 2110-21 section 6.3's scaling factor β of the network compatibility model's drain. */
+/** ST 2110-21's scaling factor β of the network compatibility model's drain (the Media Transport Library's ST_TP_CINST_DRAIN_FACTOR). */
 export const BETA = 1.1;
 
 /**
- * How the sender spreads a frame's packets (ST 2110-21 section 6.3): evenly over the whole frame period (linear), or
+ * How the sender spreads a frame's packets (ST 2110-21's packet read schedules): evenly over the whole frame period (linear), or
  * over its active part, leaving the vertical blanking gap empty (gapped).
  */
 export type Schedule = 'linear' | 'gapped';
@@ -50,7 +50,7 @@ export function readSpacing(framePeriod: number, packets: number, schedule: Sche
   return (framePeriod * (schedule === 'gapped' ? ractive : 1)) / packets;
 }
 
-/** The limits a frame of `packets` packets every `frameSec` seconds is held to (ST 2110-21 section 7). */
+/** The limits a frame of `packets` packets every `frameSec` seconds is held to (ST 2110-21's narrow and wide sender types). */
 export interface TimingLimits {
   cmaxNarrow: number;
   cmaxWide: number;
