@@ -57,14 +57,15 @@ interface Row {
   sender: string;
   stream: string;
   timing: TimingReport;
-  cinst: { p50: number; max: number };
-  vrx: { p50: number; max: number };
+  cinst: { p50: number; max: number } | undefined;
+  vrx: { p50: number; max: number } | undefined;
   packetsLost: number;
 }
 
-function median(xs: number[]): number {
+/** Median and maximum; undefined when no frame was analyzed. */
+function spread(xs: number[]): { p50: number; max: number } | undefined {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
+  return s.length === 0 ? undefined : { p50: s[Math.floor(s.length / 2)]!, max: s[s.length - 1]! };
 }
 
 async function measure(sender: Sender, width: number, height: number, fps: number): Promise<Row> {
@@ -89,22 +90,24 @@ async function measure(sender: Sender, width: number, height: number, fps: numbe
     const received = await receiver.done;
     if (received.code !== 0) throw new Error(`receiver failed: ${received.stderr}`);
     const r = JSON.parse(await readFile(report, 'utf8')) as { timing: TimingReport; packetsLost: number };
-    const records = (await readFile(join(dir, 'rx.frames.jsonl'), 'utf8')).trim().split('\n')
-      .map((line) => JSON.parse(line) as FrameRecord).flatMap((f) => (f.timing ? [f.timing] : []));
+    const records = (await readFile(join(dir, 'rx.frames.jsonl'), 'utf8')).split('\n')
+      .flatMap((line) => (line ? [JSON.parse(line) as FrameRecord] : [])).flatMap((f) => (f.timing ? [f.timing] : []));
     const cinst = records.map((t) => t.cinstMax);
     const vrx = records.map((t) => t.vrxMax);
     return {
       sender: sender === 'gstreamer' ? 'GStreamer rtpvrawpay ! udpsink' : `framewire --pacing ${sender}`,
       stream: `${size}@${fps}`,
       timing: r.timing,
-      cinst: { p50: median(cinst), max: Math.max(...cinst) },
-      vrx: { p50: median(vrx), max: Math.max(...vrx) },
+      cinst: spread(cinst),
+      vrx: spread(vrx),
       packetsLost: r.packetsLost,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const show = (s: Row['cinst']): string => (s ? `${s.p50} (${s.max})` : '–');
 
 const rows: Row[] = [];
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -124,12 +127,12 @@ const lines = [
     `load average ${loadBefore} before, ${loadAfter} after (the machine is shared: expect load). ${FRAMES} frames a run, ` +
     `rgb24, mtu 1400, loopback; \`npx tsx bench/timing-verdicts.ts\`.`,
   '',
-  '| sender | stream | packets/frame | verdict (worst frame) | frames narrow / wide / non-conformant | Cinst per frame p50 (max) | VRX per frame p50 (max) | CMAX narrow / wide | VRX_FULL narrow / wide | schedule | packets lost |',
+  '| sender | stream | packets/frame | verdict (worst frame) | frames narrow / wide / non-conformant (skipped) | Cinst per frame p50 (max) | VRX per frame p50 (max) | CMAX narrow / wide | VRX_FULL narrow / wide | schedule | packets lost |',
   '|---|---|---:|---|---|---:|---:|---:|---:|---|---:|',
   ...rows.map((r) => {
     const t = r.timing;
     return `| ${r.sender} | ${r.stream} | ${t.packetsPerFrame ?? '–'} | ${t.verdict} | ${t.frames.narrow} / ${t.frames.wide} / ` +
-      `${t.frames['non-conformant']} | ${r.cinst.p50} (${r.cinst.max}) | ${r.vrx.p50} (${r.vrx.max}) | ` +
+      `${t.frames['non-conformant']} (${t.framesSkipped}) | ${show(r.cinst)} | ${show(r.vrx)} | ` +
       `${t.cmaxNarrow ?? '–'} / ${t.cmaxWide ?? '–'} | ${t.vrxFullNarrow ?? '–'} / ${t.vrxFullWide ?? '–'} | ${t.schedule ?? '–'} | ${r.packetsLost} |`;
   }),
 ];

@@ -58,6 +58,34 @@ describe('e2e: receive options', function () {
     expect(report).to.include({ framesComplete: 10, framesCorrupt: 0, packetsMalformed: 0 });
   });
 
+  it('reports the ST 2110-21 timing of the stream and of each frame, and leaves it out with --no-timing', async () => {
+    for (const timing of [true, false]) {
+      const reportFile = path.join(dir, `report-${timing}.json`);
+      const { peer, port } = await startFramewireReceiver([
+        '--frames', '8', '--timeout', '10', '--report', reportFile, ...(timing ? [] : ['--no-timing']),
+      ]);
+      const sent = await framewire(['send', '--to', `127.0.0.1:${port}`, '--frames', '12', '--fps', '30']);
+      expect(sent.code, sent.stderr).to.equal(0);
+      const received = await finished(peer, 15_000);
+      expect(received.code, received.stderr).to.equal(0);
+      const report = JSON.parse(await readFile(reportFile, 'utf8'));
+      const records = (await readFile(path.join(dir, `report-${timing}.frames.jsonl`), 'utf8')).split('\n')
+        .flatMap((line) => (line ? [JSON.parse(line) as FrameRecord] : []));
+      if (timing) {
+        expect(received.stderr).to.match(/timing \(ST 2110-21\) (narrow|wide|non-conformant) over \d+ frames/);
+        expect(report.timing).to.include({ clock: 'kernel', fpsFrom: 'rtp', packetsPerFrame: 44 });
+        expect(report.timing.framesAnalyzed).to.be.at.least(1);
+        const timed = records.filter((r) => r.timing);
+        expect(timed.length).to.be.within(1, report.timing.framesAnalyzed);
+        expect(timed[0]!.timing).to.include({ packets: 44 });
+      } else {
+        expect(received.stderr).to.not.include('timing');
+        expect(report).to.not.have.property('timing');
+        expect(records.filter((r) => r.timing)).to.have.length(0);
+      }
+    }
+  });
+
   it('--sdp with --size is a usage error naming --size', async () => {
     const sdp = path.join(dir, 'stream.sdp');
     await framewire(['send', '--frames', '1', '--sdp', sdp, '--to', `127.0.0.1:${await freeUdpPort()}`]);
