@@ -82,15 +82,16 @@ export class TimingAnalysis implements ReceiveInterceptor {
   private offsets = new Float64Array(1024);
   private ssrc: number | undefined;
   private payloadType = 0;
-  // The frame being received.
+  // The frame being received (or the latest one, once closed).
+  private started = false;
   private inFrame = false;
   private frameTimestamp = 0;
   private firstUs = 0;
   private count = 0;
   private nextSequence = 0;
   private broken = false;
-  // Before it.
-  private previousLastUs: number | undefined;
+  /** Frames of the followed stream that ended (the first is never analyzed: it may have begun before we did). */
+  private framesEnded = 0;
   private anchor: { us: number; timestamp: number } | undefined;
   // Totals.
   private cinstMax = 0;
@@ -123,9 +124,10 @@ export class TimingAnalysis implements ReceiveInterceptor {
       this.follow(h);
     } else if (h.payloadType !== this.payloadType) return;
     if (!this.inFrame || h.timestamp !== this.frameTimestamp) {
-      // A packet of an earlier frame, late: that frame was closed without it, and it is not this frame's.
-      if (this.inFrame && ((h.timestamp - this.frameTimestamp) | 0) < 0) return;
+      // A late packet of a frame already closed (or given up) is that frame's, not the start of another.
+      if (this.started && ((h.timestamp - this.frameTimestamp) | 0) <= 0) return;
       if (this.inFrame) this.skip(); // the frame ended without its marker packet
+      this.started = true;
       this.inFrame = true;
       this.frameTimestamp = h.timestamp;
       this.firstUs = arrivalUs;
@@ -138,7 +140,7 @@ export class TimingAnalysis implements ReceiveInterceptor {
     if (this.count === this.offsets.length) this.grow();
     if (this.count < this.offsets.length) this.offsets[this.count] = arrivalUs - this.firstUs;
     this.count++;
-    if (h.marker) this.endFrame(arrivalUs);
+    if (h.marker) this.endFrame();
   }
 
   report(): TimingReport {
@@ -164,8 +166,9 @@ export class TimingAnalysis implements ReceiveInterceptor {
   private follow(h: ParsedRtpHeader): void {
     this.ssrc = h.ssrc;
     this.payloadType = h.payloadType;
+    this.started = false;
     this.inFrame = false;
-    this.previousLastUs = undefined;
+    this.framesEnded = 0;
     this.anchor = undefined;
     this.period.reset();
   }
@@ -183,19 +186,18 @@ export class TimingAnalysis implements ReceiveInterceptor {
 
   private skip(): void {
     this.framesSkipped++;
+    this.framesEnded++;
     this.inFrame = false;
-    this.previousLastUs = undefined; // the gap before the next frame is not a gap the sender left
   }
 
-  private endFrame(lastUs: number): void {
+  private endFrame(): void {
     const { count, frameTimestamp } = this;
     this.inFrame = false;
     this.period.add(frameTimestamp);
-    const previousLastUs = this.previousLastUs;
-    this.previousLastUs = lastUs;
+    const first = this.framesEnded++ === 0;
     const clockRate = this.context?.clockRate ?? 90000;
     const periodUs = this.options.fps !== undefined ? 1e6 / this.options.fps : this.measuredPeriodUs(clockRate);
-    if (this.broken || previousLastUs === undefined || periodUs === undefined || count < 2) {
+    if (this.broken || first || periodUs === undefined || count < 2) {
       this.framesSkipped++;
       return;
     }

@@ -90,6 +90,16 @@ describe('TimingAnalysis over synthetic arrivals', () => {
     expect(a.report()).to.include({ verdict: 'narrow', framesAnalyzed: 4, framesSkipped: 2 });
   });
 
+  it('takes a late packet of a closed frame for that frame\'s, not the start of another', () => {
+    const a = analyzer(30);
+    feed(a, { at: linear, frames: 3 });
+    // Frame 1's first packet again, after frame 2's marker: late (or duplicated) on the way.
+    a.onPacketIn(Buffer.alloc(0), {
+      marker: false, payloadType: 96, sequence: 1, timestamp: (4294960000 + 3000) >>> 0, ssrc: SSRC, payloadStart: 12, payloadEnd: 1212,
+    }, 1.8e15);
+    expect(a.report()).to.include({ framesAnalyzed: 2, framesSkipped: 1 });
+  });
+
   it('shows a late first packet as the frame\'s first-packet offset against its RTP timestamp', () => {
     const a = analyzer(30);
     // Frame 4 starts 500 µs late (and stays on schedule within itself).
