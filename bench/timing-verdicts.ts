@@ -76,7 +76,8 @@ async function measure(sender: Sender, width: number, height: number, fps: numbe
     const geometry = { width, height, format: 'rgb24' as const };
     await writeFile(sdp, buildSdp({ geometry, host: '127.0.0.1', port, fps }));
     const report = join(dir, 'rx.json');
-    const receiver = run(process.execPath, [BIN, 'receive', '--sdp', sdp, '--frames', String(FRAMES - 10), '--timeout', '3', '--report', report]);
+    // --timeout 15: on a loaded machine a sender can take seconds to start, and the receiver waits that long for it.
+    const receiver = run(process.execPath, [BIN, 'receive', '--sdp', sdp, '--frames', String(FRAMES - 10), '--timeout', '15', '--report', report]);
     await until(() => receiver.stderr().includes('framewire receive: 127.0.0.1'), 'the receiver to listen');
     const size = `${width}x${height}`;
     const send = sender === 'gstreamer'
