@@ -127,12 +127,13 @@ export class TimingAnalysis implements ReceiveInterceptor {
       // A late packet of a frame already closed (or given up) is that frame's, not the start of another.
       if (this.started && ((h.timestamp - this.frameTimestamp) | 0) <= 0) return;
       if (this.inFrame) this.skip(); // the frame ended without its marker packet
+      // A frame whose first packets were lost would look whole but short: it must start where the last one ended.
+      this.broken = this.started && h.sequence !== this.nextSequence;
       this.started = true;
       this.inFrame = true;
       this.frameTimestamp = h.timestamp;
       this.firstUs = arrivalUs;
       this.count = 0;
-      this.broken = false;
     } else if (h.sequence !== this.nextSequence) {
       this.broken = true; // lost or reordered
     }
