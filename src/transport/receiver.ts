@@ -179,7 +179,7 @@ export class Receiver {
       fps === undefined || format.framing !== 'rtp' ? undefined : format.clockRate / fps,
     );
     const rtp = format.framing === 'rtp';
-    this.timing = rtp && options.timing !== false ? new TimingAnalysis({ height: options.geometry.height, fps }) : undefined;
+    this.timing = rtp && options.timing !== false ? new TimingAnalysis({ fps }) : undefined;
     const latencyMs = options.latencyMs;
     this.session = new ReceiveSession(
       [

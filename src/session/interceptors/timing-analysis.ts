@@ -5,7 +5,7 @@ import type { ReceiveContext, ReceiveInterceptor } from '../interceptor.js';
 import { FramePeriodEstimate } from '../timing/frame-period.js';
 import { measureFrame, scheduleOf } from '../timing/frame-timing.js';
 import {
-  activeRatio, readSpacing, timingLimits, verdictOf, worseVerdict, type Schedule, type TimingLimits, type TimingVerdict,
+  RACTIVE_PROGRESSIVE, readSpacing, timingLimits, verdictOf, worseVerdict, type Schedule, type TimingLimits, type TimingVerdict,
 } from '../timing/st2110-21.js';
 
 /** One frame's timing, as its record in the frame log carries it. */
@@ -54,8 +54,6 @@ export interface TimingReport {
 }
 
 export interface TimingAnalysisOptions {
-  /** Active lines of the frame (for RACTIVE). */
-  height: number;
   /** The stream's frame rate when an SDP says it (exactframerate); otherwise it is measured from RTP timestamps. */
   fps?: number;
 }
@@ -77,7 +75,7 @@ export class TimingAnalysis implements ReceiveInterceptor {
   /** The latest analyzed frame, for its record in the frame log (matched by RTP timestamp). */
   latest: { rtpTimestamp: number; timing: FrameTiming } | undefined;
   private context: ReceiveContext | undefined;
-  private readonly ractive: number;
+  private readonly ractive = RACTIVE_PROGRESSIVE;
   private readonly period = new FramePeriodEstimate();
   private offsets = new Float64Array(1024);
   private ssrc: number | undefined;
@@ -107,9 +105,7 @@ export class TimingAnalysis implements ReceiveInterceptor {
   private offsetMax = -Infinity;
   private measuredFps: number | undefined;
 
-  constructor(private readonly options: TimingAnalysisOptions) {
-    this.ractive = activeRatio(options.height);
-  }
+  constructor(private readonly options: TimingAnalysisOptions) {}
 
   bind(context: ReceiveContext): void {
     this.context = context;

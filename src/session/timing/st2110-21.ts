@@ -32,18 +32,12 @@ export type Schedule = 'linear' | 'gapped';
 
 export type TimingVerdict = 'narrow' | 'wide' | 'non-conformant';
 
-/** Total lines a frame of this many active lines has in its SDI raster (progressive; ST 2110-21 table 1). */
-const TOTAL_LINES: Record<number, number> = { 720: 750, 1080: 1125, 2160: 2250, 4320: 4500 };
-
 /**
- * RACTIVE for a progressive frame of `height` lines: active over total lines of its raster. ST 2110-21 lists the
- * broadcast rasters only; for any other height (640x480, 160x120) this takes 1080/1125, as the Media Transport
- * Library does for every progressive format.
+ * RACTIVE of a progressive frame: active over total lines of its raster. The rasters ST 2110-21 lists all give 0.96
+ * (720/750, 1080/1125, 2160/2250); for any other size (640x480, 160x120) the Media Transport Library takes 1080/1125 as
+ * well, and so does framewire's gapped pacer (src/transport/pacing.ts). One value, then.
  */
-export function activeRatio(height: number): number {
-  const total = TOTAL_LINES[height];
-  return total === undefined ? 1080 / 1125 : height / total;
-}
+export const RACTIVE_PROGRESSIVE = 1080 / 1125;
 
 /** TRS, the spacing of the packet read schedule, in the unit `framePeriod` is given in. */
 export function readSpacing(framePeriod: number, packets: number, schedule: Schedule, ractive: number): number {

@@ -7,9 +7,9 @@ const SSRC = 0x1234;
 const PACKETS = 1000;
 const FRAME_US = 1e6 / 30;
 
-/** A 720-line analyzer bound to a context that follows SSRC, optionally told the frame rate (as an SDP would). */
+/** An analyzer bound to a context that follows SSRC, optionally told the frame rate (as an SDP would). */
 function analyzer(fps?: number): TimingAnalysis {
-  const a = new TimingAnalysis({ height: 720, fps });
+  const a = new TimingAnalysis({ fps });
   a.bind({ clockRate: 90000, ssrc: SSRC } as ReceiveContext);
   return a;
 }
