@@ -5,10 +5,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "addon.h"
+
+// Room for the one control message a datagram brings: its SCM_TIMESTAMPNS receive stamp.
+#define CONTROL_BYTES CMSG_SPACE(sizeof(struct timespec))
 
 // Batches per readiness event before libuv gets the loop back, so timers and other sockets still run at full load.
 #define ROUNDS_PER_WAKEUP 16
@@ -27,12 +31,15 @@ typedef struct {
   napi_ref slab_ref;
   napi_ref lengths_ref;
   napi_ref names_ref;
+  napi_ref stamps_ref;
   napi_async_context async;
   uint8_t *slab;
   int32_t *lengths;
   size_t slots;
   uint8_t *names; // NULL, or one source address slot of name_bytes per datagram slot
   size_t name_bytes;
+  double *stamps;   // NULL, or one receive stamp per datagram slot (see recvStart)
+  uint8_t *controls; // CONTROL_BYTES per slot, when stamps are asked for
   struct mmsghdr *msgs;
   struct iovec *iovs;
 } receiver_t;
@@ -44,6 +51,7 @@ static void receiver_free_if_unused(receiver_t *r) {
   if (r->poll_open || r->handle_held) return;
   free(r->msgs);
   free(r->iovs);
+  free(r->controls);
   free(r);
 }
 
@@ -55,8 +63,9 @@ static void receiver_release_js(receiver_t *r) {
   if (r->slab_ref) napi_delete_reference(env, r->slab_ref);
   if (r->lengths_ref) napi_delete_reference(env, r->lengths_ref);
   if (r->names_ref) napi_delete_reference(env, r->names_ref);
+  if (r->stamps_ref) napi_delete_reference(env, r->stamps_ref);
   if (r->async) napi_async_destroy(env, r->async);
-  r->on_batch = r->slab_ref = r->lengths_ref = r->names_ref = NULL;
+  r->on_batch = r->slab_ref = r->lengths_ref = r->names_ref = r->stamps_ref = NULL;
   r->async = NULL;
 }
 
@@ -108,6 +117,22 @@ static bool call_on_batch(receiver_t *r, int count_or_error) {
   return true;
 }
 
+// The kernel's receive stamp of a datagram (SCM_TIMESTAMPNS: CLOCK_REALTIME, taken when the packet entered the
+// stack, before any queueing on the socket) as wall-clock µs, or 0 when it brought none. A double holds today's
+// wall-clock µs to 0.25 µs (2^-2 for values between 2^50 and 2^51 µs, years 2005 to 2041): finer than a software
+// stamp's own jitter, so nothing the stamp resolves is lost.
+static double receive_stamp_us(struct msghdr *msg) {
+  if (msg->msg_flags & MSG_CTRUNC) return 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+    }
+  }
+  return 0;
+}
+
 static void receiver_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   receiver_t *r = handle->data;
@@ -133,6 +158,10 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
     if (r->names) {
       for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_namelen = (socklen_t)r->name_bytes;
     }
+    // And shrinks msg_controllen to the control messages it wrote.
+    if (r->stamps) {
+      for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_controllen = CONTROL_BYTES;
+    }
     int got = recvmmsg(r->fd, r->msgs, (unsigned)r->slots, MSG_DONTWAIT, NULL);
     if (got < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break; // drained
@@ -143,6 +172,9 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
     }
     if (got == 0) break;
     for (int i = 0; i < got; i++) r->lengths[i] = (int32_t)r->msgs[i].msg_len;
+    if (r->stamps) {
+      for (int i = 0; i < got; i++) r->stamps[i] = receive_stamp_us(&r->msgs[i].msg_hdr);
+    }
     if (!call_on_batch(r, got)) break;
     if ((size_t)got < r->slots) break;
   }
@@ -150,11 +182,15 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
 }
 
 // recvStart(fd: number, slab: Buffer, slotBytes: number, lengths: Int32Array, onBatch: (count) => void,
-//           names?: Buffer): handle
+//           names?: Buffer, stamps?: Float64Array): handle
 // Datagram i of a batch lands in slab[i * slotBytes, i * slotBytes + lengths[i]); the slab is reused as soon as
 // onBatch returns. A negative count is -errno of a socket error (e.g. ECONNREFUSED) taken off the socket; reading
 // goes on. When names is given, its sender's address (a struct sockaddr, as sendTo takes it) lands in
-// names[i * nameBytes, ...) with nameBytes = names.length / slots.
+// names[i * nameBytes, ...) with nameBytes = names.length / slots. When stamps is given (one per slot), the socket
+// gets SO_TIMESTAMPNS and stamps[i] is datagram i's kernel receive stamp in wall-clock µs (CLOCK_REALTIME, with a
+// fraction), or 0 when it came without one. SO_TIMESTAMPNS rather than SO_TIMESTAMPING: both give the same software
+// stamp (skb->tstamp, set as the packet enters the stack; on loopback, in the sender's sendmmsg), and hardware
+// stamps would need a NIC that has them and SIOCSHWTSTAMP privileges, neither of which a loopback receiver has.
 //
 // Ownership: once fd is read as a number, the receiver owns it, whether recvStart returns a handle or throws:
 // recvStop(handle) closes it, and every throw after that point has closed it already, exactly once. The caller must
@@ -170,8 +206,8 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
   } while (0)
 
 napi_value js_recv_start(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   int32_t fd;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   CHECK(napi_get_value_int32(env, argv[0], &fd));
@@ -205,6 +241,17 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
   napi_valuetype names_type = napi_undefined;
   if (argc >= 6) TRY(napi_typeof(env, argv[5], &names_type));
   if (names_type != napi_undefined) TRY(napi_get_buffer_info(env, argv[5], (void **)&names, &names_len));
+  double *stamps = NULL;
+  size_t stamps_len = 0;
+  napi_valuetype stamps_type = napi_undefined;
+  if (argc >= 7) TRY(napi_typeof(env, argv[6], &stamps_type));
+  if (stamps_type != napi_undefined) {
+    napi_typedarray_type type;
+    void *raw;
+    TRY(napi_get_typedarray_info(env, argv[6], &type, &stamps_len, &raw, NULL, NULL));
+    if (type != napi_float64_array) stamps_len = 0;
+    stamps = raw;
+  }
   uint32_t slot_bytes;
   uint8_t *slab;
   size_t slab_len, lengths_len;
@@ -221,6 +268,10 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "recvStart: need a slab of 1 to 1024 slots, one Int32Array length per slot");
     goto fail;
   }
+  if (stamps_type != napi_undefined && (!stamps || stamps_len < slots)) {
+    napi_throw_type_error(env, NULL, "recvStart: stamps needs a Float64Array with one element per slot");
+    goto fail;
+  }
   size_t name_bytes = names ? names_len / slots : 0;
   if (names && name_bytes < sizeof(struct sockaddr_in6)) {
     napi_throw_type_error(env, NULL, "recvStart: names needs room for a sockaddr_in6 per slot");
@@ -229,9 +280,17 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
 
   r->msgs = calloc(slots, sizeof *r->msgs);
   r->iovs = calloc(slots, sizeof *r->iovs);
-  if (!r->msgs || !r->iovs) {
+  if (stamps) r->controls = calloc(slots, CONTROL_BYTES);
+  if (!r->msgs || !r->iovs || (stamps && !r->controls)) {
     fw_throw_errno(env, "recvStart", ENOMEM);
     goto fail;
+  }
+  if (stamps) {
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
+      fw_throw_errno(env, "recvStart: setsockopt SO_TIMESTAMPNS", errno);
+      goto fail;
+    }
   }
   r->slab = slab;
   r->lengths = lengths_raw;
@@ -244,7 +303,9 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
     r->msgs[i].msg_hdr.msg_iov = &r->iovs[i];
     r->msgs[i].msg_hdr.msg_iovlen = 1;
     if (names) r->msgs[i].msg_hdr.msg_name = names + i * name_bytes;
+    if (stamps) r->msgs[i].msg_hdr.msg_control = r->controls + i * CONTROL_BYTES;
   }
+  r->stamps = stamps;
   napi_value resource_name;
   TRY(napi_create_string_utf8(env, "framewire:recvmmsg", NAPI_AUTO_LENGTH, &resource_name));
   TRY(napi_async_init(env, NULL, resource_name, &r->async));
@@ -253,6 +314,7 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
   TRY(napi_create_reference(env, argv[1], 1, &r->slab_ref));
   TRY(napi_create_reference(env, argv[3], 1, &r->lengths_ref));
   if (names) TRY(napi_create_reference(env, argv[5], 1, &r->names_ref));
+  if (stamps) TRY(napi_create_reference(env, argv[6], 1, &r->stamps_ref));
   napi_value handle;
   TRY(napi_create_external(env, r, receiver_handle_finalized, NULL, &handle));
   r->handle_held = true; // from here the memory also waits for the handle's finalizer

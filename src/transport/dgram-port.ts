@@ -12,6 +12,8 @@ import { bindSocket, closeSocket, connectSocket } from './udp.js';
 class DgramPort implements UdpPort {
   readonly address: Endpoint;
   readonly path = 'dgram' as const;
+  /** node:dgram has no kernel receive stamps: Node's clock as each 'message' event runs. */
+  readonly arrivalClock = 'node' as const;
   sendErrors = 0;
   receiveErrors = 0;
   /** Where a bound port answers: whoever sent to it last. */

@@ -37,6 +37,7 @@ interface NativeUdpAddon extends PacerAddon {
     lengths: Int32Array,
     onBatch: (count: number) => void,
     names?: Buffer,
+    stamps?: Float64Array,
   ): object;
   recvStop(handle: object): void;
   /** One datagram to the sockaddr in `name`: 0, or the errno of a refused send. */
@@ -130,6 +131,11 @@ export interface ReceiveOptions {
   slots: number;
   /** Keep the address of the latest sender, so `reply` can answer it. */
   rememberSenders?: boolean;
+  /**
+   * Hand each datagram its kernel receive stamp (SO_TIMESTAMPNS) as its arrival time, instead of one clock reading
+   * per batch: a packet's own arrival, unaffected by how long it waited in the socket buffer or the batch.
+   */
+  kernelStamps?: boolean;
 }
 
 /**
@@ -160,6 +166,8 @@ export class NativeUdpSocket {
   private onDatagram: OnDatagram | undefined;
   private slab: Buffer | undefined;
   private lengths: Int32Array | undefined;
+  /** Per slot, the kernel's receive stamp (wall-clock µs, 0 when none came), when asked for. */
+  private stamps: Float64Array | undefined;
   /** One sender address slot per datagram slot, when senders are remembered. */
   private names: Buffer | undefined;
   private lastSender: Buffer | undefined;
@@ -188,12 +196,13 @@ export class NativeUdpSocket {
    * Starts handing every datagram that arrives to `onDatagram`, in batches of up to `slots`. Once per socket. When it
    * throws the socket is closed (recvStart has taken the fd, and closes it when it fails).
    */
-  receive(onDatagram: OnDatagram, { slots, rememberSenders = false }: ReceiveOptions): void {
+  receive(onDatagram: OnDatagram, { slots, rememberSenders = false, kernelStamps = false }: ReceiveOptions): void {
     if (this.fd < 0) throw new Error('receive: the socket is closed');
     if (this.handle) throw new Error('receive: the socket is receiving already');
     try {
       this.slab = Buffer.allocUnsafeSlow(SLOT_BYTES * slots);
       this.lengths = new Int32Array(slots);
+      if (kernelStamps) this.stamps = new Float64Array(slots);
       if (rememberSenders) {
         this.names = Buffer.alloc(NAME_BYTES * slots);
         this.lastSender = Buffer.alloc(NAME_BYTES);
@@ -204,7 +213,7 @@ export class NativeUdpSocket {
     }
     this.onDatagram = onDatagram;
     try {
-      this.handle = this.addon.recvStart(this.fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names);
+      this.handle = this.addon.recvStart(this.fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names, this.stamps);
     } catch (err) {
       this.fd = -1; // recvStart owned the fd from the call on, and has closed it
       throw err;
@@ -274,15 +283,16 @@ export class NativeUdpSocket {
       this.receiveErrors++;
       return;
     }
-    const { slab, lengths, names } = this;
+    const { slab, lengths, names, stamps } = this;
     if (names && count > 0) {
       names.copy(this.lastSender!, 0, (count - 1) * NAME_BYTES, count * NAME_BYTES);
       this.heardFrom = true;
     }
-    const arrivalUs = nowUs();
+    const batchUs = nowUs();
     for (let i = 0; i < count && this.handle; i++) {
       const start = i * SLOT_BYTES;
-      this.onDatagram!(slab!.subarray(start, start + lengths![i]!), arrivalUs);
+      const stamp = stamps ? stamps[i]! : 0;
+      this.onDatagram!(slab!.subarray(start, start + lengths![i]!), stamp > 0 ? stamp : batchUs);
     }
   };
 }
@@ -298,6 +308,8 @@ export const FEEDBACK_SLOTS = 8;
  */
 export class NativeFrameLink extends NativeUdpSocket implements FramePort {
   readonly path = 'sendmmsg' as const;
+  /** Feedback is a trickle whose timing nothing measures: one clock reading per batch does. */
+  readonly arrivalClock = 'node' as const;
   /** [packets refused, errno that stopped the call early], written by the addon. */
   private readonly result = new Int32Array(2);
 
@@ -318,13 +330,17 @@ export class NativeFrameLink extends NativeUdpSocket implements FramePort {
   }
 }
 
-/** A receiver's bound socket: reads in recvmmsg batches of up to 64, and its send() answers the latest sender. */
+/**
+ * A receiver's bound socket: reads in recvmmsg batches of up to 64, each datagram with its kernel receive stamp as its
+ * arrival time, and its send() answers the latest sender.
+ */
 export class NativeDatagramInput extends NativeUdpSocket implements UdpPort {
   readonly path = 'sendmmsg' as const;
+  readonly arrivalClock = 'kernel' as const;
 
   constructor(addon: NativeUdpAddon, fd: number, host: string, onDatagram: OnDatagram) {
     super(addon, fd, host);
-    this.receive(onDatagram, { slots: SLOTS, rememberSenders: true });
+    this.receive(onDatagram, { slots: SLOTS, rememberSenders: true, kernelStamps: true });
   }
 
   override send(datagram: Buffer, to?: Endpoint): boolean {

@@ -5,10 +5,16 @@ import type { Endpoint } from './endpoint.js';
 export type SendPath = 'dgram' | 'sendmmsg';
 
 /**
- * Told about each datagram that arrives, with its arrival time (wall-clock µs, taken once per batch). The buffer may
- * be reused once the call returns: copy what must be kept.
+ * Told about each datagram that arrives, with its arrival time in wall-clock µs (the epoch of Date.now, as nowUs()
+ * and the frame stamps' capture times): on a receiver's native port the kernel's receive stamp of that datagram
+ * (SO_TIMESTAMPNS, CLOCK_REALTIME, with a fraction: a double resolves today's µs to 0.25 µs), elsewhere Node's
+ * clock read as the datagram (node:dgram) or its recvmmsg batch (other native sockets) reached JS. `arrivalClock`
+ * on the port says which. The buffer may be reused once the call returns: copy what must be kept.
  */
 export type OnDatagram = (datagram: Buffer, arrivalUs: number) => void;
+
+/** Where a port's arrival times come from: the kernel's per-datagram receive stamps, or Node's clock. */
+export type ArrivalClock = 'kernel' | 'node';
 
 /**
  * One UDP socket of a session, on either path. Both ends read and write: a sender's socket is connected to the
@@ -18,6 +24,8 @@ export interface UdpPort {
   /** The local address (the real port when 0 was asked for). */
   readonly address: Endpoint;
   readonly path: SendPath;
+  /** What the arrival times handed to its OnDatagram are (see OnDatagram). */
+  readonly arrivalClock: ArrivalClock;
   /**
    * Sends one datagram: to `to` when given (a bound port), else to the peer of a connected port or to the latest
    * sender to a bound one. The buffer may be reused when this returns. False when it did not go (nobody has sent to

@@ -3,7 +3,7 @@ import { until } from '../../support/until.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import sinon from 'sinon';
-import type { Frame, FrameGeometry } from '../../../src/frame.js';
+import { nowUs, type Frame, type FrameGeometry } from '../../../src/frame.js';
 import { createStreamReader, createStreamWriter, payloadFormat, type Wire } from '../../../src/rtp/index.js';
 import type { Sink } from '../../../src/sinks/sink.js';
 import type { Source } from '../../../src/sources/source.js';
@@ -204,6 +204,31 @@ describe('native UDP addon and its node:dgram fallback', () => {
     await new Promise((r) => setTimeout(r, 50));
     tx.close();
     expect(seen).to.deep.equal(Array.from({ length: 300 }, (_, i) => i));
+  });
+
+  it('stamps each datagram with its own kernel receive time, not the time its batch reached JS', async () => {
+    const seen: Array<[index: number, arrivalUs: number, jsUs: number]> = [];
+    const input = await withNative(undefined, async () =>
+      bindNativeInput({ host: '127.0.0.1', port: 0 }, (d, arrivalUs) => seen.push([d.readUInt8(0), arrivalUs, nowUs()])));
+    expect(input!.arrivalClock).to.equal('kernel');
+    const native = addon as Exclude<typeof addon, Error>;
+    const fd = native.connect('127.0.0.1', input!.address.port, false, 1 << 20);
+    try {
+      // Synchronous sends with a 3 ms spin between them: the loop cannot read in between, so both datagrams arrive
+      // in one recvmmsg batch; only per-datagram kernel stamps (on loopback, taken in the sending call) tell them apart.
+      native.send(fd, Buffer.from([0]));
+      const spinUntil = performance.now() + 3;
+      while (performance.now() < spinUntil);
+      native.send(fd, Buffer.from([1]));
+      await until(() => seen.length === 2, () => `2 datagrams, got ${seen.length}`);
+    } finally {
+      native.close(fd);
+      await input!.close();
+    }
+    const [[, first, firstJs], [, second]] = seen as [[number, number, number], [number, number, number]];
+    expect(second - first).to.be.at.least(3000);
+    expect(first).to.be.at.most(firstJs);
+    expect(firstJs - first).to.be.below(5e6, 'the kernel stamp and nowUs() are one wall clock');
   });
 
   describe('fallback', () => {
