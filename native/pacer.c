@@ -38,7 +38,8 @@
 
 #include "addon.h"
 
-// Wake this long before a datagram is due and spin the rest: a sleeping thread wakes tens of µs late.
+// Wake this long before a datagram is due and spin the rest, when it must not leave early: a sleeping thread wakes
+// tens of µs late (30 µs p50, 70 µs p90 at real-time priority on the 2-vCPU VM here).
 #define SPIN_NS 50000
 // The longest single sleep, so pacerClose is answered within it even when the next datagram is due much later.
 #define MAX_SLEEP_NS 5000000
@@ -176,14 +177,19 @@ static void *pacer_main(void *arg) {
       pthread_mutex_unlock(&p->lock);
       continue;
     }
+    // Exact (early_ns 0): sleep until SPIN_NS before the due time, spin the rest. With room to go early, aim the
+    // sleep at the middle of the window [due - early_ns, due] and never spin: a wake-up tens of µs late still lands
+    // near the due time, and the thread leaves the CPU to others between batches.
     int64_t due = p->entries[next % p->slots].due_ns;
+    int64_t target = due - p->early_ns / 2;
+    int64_t spin = p->early_ns > 0 ? 0 : SPIN_NS;
     int64_t now = now_ns();
-    if (due - now > SPIN_NS) {
-      int64_t wake = due - SPIN_NS;
+    if (target - now > spin) {
+      int64_t wake = target - spin;
       sleep_until(wake - now > MAX_SLEEP_NS ? now + MAX_SLEEP_NS : wake);
       continue;
     }
-    while (now < due) {
+    while (now < due - p->early_ns) {
       cpu_relax();
       now = now_ns();
     }
