@@ -1,6 +1,6 @@
 /**
  * `npm run bench:pacing`: how closely framewire's sender keeps its packet schedule, measured by an independent
- * instrument: a separate receiver process (bench/pacing-probe.py) stamps every packet with the kernel's receive time
+ * instrument: a separate receiver process (scripts/rtp-arrivals.py) stamps every packet with the kernel's receive time
  * (SO_TIMESTAMPNS). For 640x480@60, 1280x720@30 and 1920x1080@30 (uyvy, the default MTU), each in linear, gapped
  * and burst pacing, it reports per packet:
  *
@@ -20,7 +20,7 @@ import { describeMachine, machineLine } from './machine.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/framewire.js', import.meta.url));
-const PROBE = fileURLToPath(new URL('./pacing-probe.py', import.meta.url));
+const PROBE = fileURLToPath(new URL('../scripts/rtp-arrivals.py', import.meta.url));
 const RECORD_BYTES = 16;
 /** How long the probe waits after the last packet before it stops. */
 const IDLE_SEC = 1.5;

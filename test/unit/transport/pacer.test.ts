@@ -1,10 +1,17 @@
 import { expect } from 'chai';
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bindNativeRelaySocket, connectNativeLink, loadNativeUdp, type NativeUdpSocket } from '../../../src/transport/native-udp.js';
 import { monotonicNs } from '../../../src/transport/pacing.js';
 import { sockaddrOf } from '../../../src/transport/sockaddr.js';
 import type { OutgoingPackets } from '../../../src/rtp/outgoing-packets.js';
+import { finished, startPeer } from '../../support/peers.js';
 import { until } from '../../support/until.js';
+
+const PROBE = fileURLToPath(new URL('../../../scripts/rtp-arrivals.py', import.meta.url));
 
 const addon = loadNativeUdp();
 if (addon instanceof Error) {
@@ -91,23 +98,41 @@ describe('Pacer (native send thread)', function () {
     expect(counts.batches).to.be.within(1, 500);
   });
 
-  it('keeps the schedule: the median gap between arrivals is the spacing', async () => {
-    const rx = await receiver();
-    open.push(rx.socket);
-    const link = connectNativeLink({ host: '127.0.0.1', port: rx.port })!;
-    open.push(link);
-    const pacer = link.openPacer({ slots: 256, slotBytes: 1500 });
-    const spacingNs = 2e6;
-    const start = pacer.now() + 5e6;
-    const datagram = Buffer.alloc(1000);
-    for (let i = 0; i < 100; i++) expect(pacer.enqueue(datagram, start + i * spacingNs)).to.equal(true);
+  it('keeps the schedule: the median gap between kernel receive times is the spacing', async () => {
+    // A separate process stamps arrivals in the kernel (SO_TIMESTAMPNS): this process's event loop cannot blur them.
+    const dir = await mkdtemp(path.join(tmpdir(), 'framewire-pacer-'));
+    try {
+      const portFile = path.join(dir, 'port');
+      const out = path.join(dir, 'arrivals.bin');
+      const probe = startPeer('python3', [PROBE, portFile, out, '100', '5']);
+      let port = 0;
+      await until(() => port > 0, () => `the probe's port (${probe.output()})`, 15_000, async () => {
+        port = Number(await readFile(portFile, 'utf8').catch(() => '0'));
+      });
+      const link = connectNativeLink({ host: '127.0.0.1', port })!;
+      open.push(link);
+      const pacer = link.openPacer({ slots: 256, slotBytes: 1500 });
+      const spacingNs = 2e6;
+      const start = pacer.now() + 5e6;
+      const datagram = Buffer.alloc(1000);
+      for (let i = 0; i < 100; i++) {
+        datagram.writeUInt16BE(i, 2); // an RTP sequence number, for the probe's record
+        expect(pacer.enqueue(datagram, start + i * spacingNs)).to.equal(true);
+      }
+      await pacer.drain();
+      const probed = await finished(probe, 20_000);
+      expect(probed.code, probed.stderr).to.equal(0);
 
-    await pacer.drain();
-    await until(() => rx.got.length === 100, () => `100 datagrams, got ${rx.got.length}`);
-    const gaps = rx.got.slice(1).map((d, i) => d.atNs - rx.got[i]!.atNs);
-    // A burst would put the median near 0; the receiver's own event loop blurs single gaps, not the median.
-    expect(median(gaps) / 1e6).to.be.within(1.5, 2.5);
-    expect(rx.got.at(-1)!.atNs - rx.got[0]!.atNs).to.be.at.least(99 * spacingNs - 1e6);
+      const data = await readFile(out);
+      const arrivals: number[] = [];
+      for (let at = 0; at + 16 <= data.length; at += 16) arrivals.push(Number(data.readBigInt64LE(at)));
+      expect(arrivals).to.have.length(100);
+      const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
+      // A burst would put the median near 0, one packet per timer tick near a millisecond or more off.
+      expect(median(gaps) / 1e6).to.be.within(1.8, 2.2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts only what fits, and takes more as records are collected: nothing is dropped', async () => {

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""The pacing bench's receiver: records each RTP packet's kernel receive timestamp (SO_TIMESTAMPNS, taken when the
-datagram reaches the socket, so the receiver's own scheduling does not blur it) with its sequence number, RTP
-timestamp and marker bit.
+"""A receiver for timing measurements (bench/pacing.ts, test/unit/transport/pacer.test.ts): records each RTP
+packet's kernel receive timestamp (SO_TIMESTAMPNS, taken when the datagram reaches the socket, so the receiver's own
+scheduling does not blur it) with its sequence number, RTP timestamp and marker bit.
 
-usage: pacing-probe.py PORT_FILE OUT_FILE PACKETS IDLE_SEC
+usage: rtp-arrivals.py PORT_FILE OUT_FILE PACKETS IDLE_SEC
 Binds 127.0.0.1:0, writes the port to PORT_FILE, then records until PACKETS packets arrived or nothing came for
 IDLE_SEC after the first. OUT_FILE gets one little-endian record of 16 bytes per packet: int64 receive time (ns,
 CLOCK_REALTIME), uint16 sequence, uint8 marker, uint8 unused, uint32 RTP timestamp. Node has no SO_TIMESTAMPNS;
-Python's socket module has, which is why this one piece of the bench is Python.
+Python's socket module has, which is why this one instrument is Python.
 """
 import os
 import socket
