@@ -158,6 +158,34 @@ describe('Pacer (native send thread)', function () {
     expect(pacer.counts()).to.include({ sent: 200, refused: 0, unsent: 0 });
   });
 
+  it('packs datagrams of any size into its slab, wrapping at the end, and refuses what would overrun it', async () => {
+    const rx = await receiver();
+    open.push(rx.socket);
+    const link = connectNativeLink({ host: '127.0.0.1', port: rx.port })!;
+    open.push(link);
+    // A 128 KB slab: two 60 KB datagrams fill it; small ones share it; none is split across its end.
+    const pacer = link.openPacer({ slots: 8, slotBytes: 16_384 });
+    const sizes = [60_000, 50_000, 30_000, 1200, 65_000, 100, 40_000, 64_000, 9000, 65_000, 65_000];
+    let refused = 0;
+    for (const [i, size] of sizes.entries()) {
+      const datagram = Buffer.alloc(size, i + 1);
+      datagram.writeUInt32BE(i, 0);
+      while (!pacer.enqueue(datagram, pacer.now())) {
+        refused++;
+        await pacer.waitForRoom();
+      }
+    }
+    await pacer.drain();
+    await until(() => rx.got.length === sizes.length, () => `${sizes.length} datagrams, got ${rx.got.length}`);
+    expect(refused, 'enqueues the full slab turned away').to.be.greaterThan(0);
+    for (const [i, { data }] of rx.got.entries()) {
+      const expected = Buffer.alloc(sizes[i]!, i + 1);
+      expected.writeUInt32BE(i, 0);
+      expect(data.equals(expected), `datagram ${i} byte-exact`).to.equal(true);
+    }
+    expect(() => pacer.enqueue(Buffer.alloc(70_000), pacer.now())).to.throw(RangeError);
+  });
+
   it('sends each datagram to its own address from a bound socket', async () => {
     const a = await receiver();
     const b = await receiver();
