@@ -1,7 +1,8 @@
 // What the addon's files share: the N-API helpers, the batch cap and the JS-visible functions each file defines
 // (module.c puts them on the exports). One file per concern: sockets.c (open, bind, connect, localPort, close),
 // batch_send.c (sendPackets, sendDatagrams with UDP GSO, sendTo, send), batch_receive.c (recvStart/recvStop and the
-// readable loop that calls recvmmsg), pacer.c (a thread that sends queued datagrams at their due times).
+// readable loop that calls recvmmsg), pacer.c (a thread that sends queued datagrams at their due times), clocks.c
+// (how the receive stamps' clock relates to the pacer's).
 #ifndef FRAMEWIRE_ADDON_H
 #define FRAMEWIRE_ADDON_H
 
@@ -49,5 +50,8 @@ napi_value js_pacer_collect(napi_env env, napi_callback_info info);
 napi_value js_pacer_stats(napi_env env, napi_callback_info info);
 napi_value js_pacer_close(napi_env env, napi_callback_info info);
 napi_value js_pacer_now(napi_env env, napi_callback_info info);
+
+// clocks.c
+napi_value js_realtime_offset_ns(napi_env env, napi_callback_info info);
 
 #endif

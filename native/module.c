@@ -3,7 +3,7 @@
 // fills a batch of slots and JS is called once per batch, not once per datagram.
 //
 // This file is the module: the helpers every file uses and the table of JS-visible functions. The functions live by
-// concern in sockets.c, batch_send.c and batch_receive.c (see addon.h).
+// concern in sockets.c, batch_send.c, batch_receive.c, pacer.c and clocks.c (see addon.h).
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +50,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pacerStats", NULL, js_pacer_stats, NULL, NULL, NULL, napi_default, NULL},
       {"pacerClose", NULL, js_pacer_close, NULL, NULL, NULL, napi_default, NULL},
       {"pacerNow", NULL, js_pacer_now, NULL, NULL, NULL, napi_default, NULL},
+      {"realtimeOffsetNs", NULL, js_realtime_offset_ns, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -9,8 +9,10 @@
 // The clock is CLOCK_MONOTONIC in nanoseconds, as a JS number (exact to the nanosecond for 104 days of uptime):
 // pacerNow() reads it, and it is the clock of Node's process.hrtime.bigint() (libuv's uv_hrtime).
 //
-// The queue is a ring of `slots` entries, each with a slot of `slotBytes` in one slab. Datagrams are COPIED in, so
-// JS's buffers are free when an enqueue call returns. Three counters, each written by one side only, walk the ring:
+// The queue is a ring of `slots` entries whose bytes lie in one slab of slots x slotBytes, each datagram taking its own
+// length (so a relay's slab holds many small datagrams or a few 64 KB ones, and is touched in full once, at open).
+// Datagrams are COPIED in, so JS's buffers are free when an enqueue call returns. Three counters, each written by one
+// side only, walk the ring:
 //
 //        collected            sent                 queued
 //   ───────┼────────────────────┼────────────────────┼────────── entry numbers (mod slots)
@@ -18,7 +20,7 @@
 //          │  until JS collects │  due time          │
 //          ▲ JS (pacerCollect)  ▲ pacer thread        ▲ JS (pacerEnqueue*)
 //
-// An entry's slot is free again only once JS has collected its record (due time, actual send time or -errno), so the
+// An entry and its bytes are free again only once JS has collected its record (due time, actual send time or -errno), so the
 // record of every datagram reaches JS and nothing is lost silently: a full ring makes enqueue accept fewer (JS waits,
 // collects, retries). That backpressure is the price of exact accounting; a relay collects as it goes anyway.
 //
@@ -38,7 +40,8 @@
 
 #include "addon.h"
 
-// Wake this long before a datagram is due and spin the rest: a sleeping thread wakes tens of µs late.
+// Wake this long before a datagram is due and spin the rest, when it must not leave early: a sleeping thread wakes
+// tens of µs late (30 µs p50, 70 µs p90 at real-time priority on the 2-vCPU VM here).
 #define SPIN_NS 50000
 // The longest single sleep, so pacerClose is answered within it even when the next datagram is due much later.
 #define MAX_SLEEP_NS 5000000
@@ -47,12 +50,15 @@
 #define PACER_BATCH 32
 // How long to wait for room in the send buffer (POLLOUT) before trying again and counting another retry.
 #define POLL_MS 10
+// The largest datagram queued (a UDP payload is at most 65,507 bytes over IPv4, 65,527 over IPv6).
+#define MAX_DATAGRAM 65536
 // Room for the largest socket address a datagram may be sent to (struct sockaddr_in6).
 #define NAME_BYTES 28
 
 typedef struct {
   int64_t due_ns;
   int64_t sent_ns; // the send time, or -errno when the kernel refused the datagram (it is lost)
+  uint64_t start;  // where its bytes begin in the slab, as a running byte count (mod slab_bytes: the offset)
   uint32_t length;
   uint32_t name_len; // 0: to the connected socket's peer
   uint8_t name[NAME_BYTES];
@@ -61,7 +67,8 @@ typedef struct {
 typedef struct {
   int fd;
   uint32_t slots;
-  uint32_t slot_bytes;
+  size_t slab_bytes;
+  uint64_t written; // JS's running count of slab bytes handed out (the next datagram's start, before any wrap)
   int64_t early_ns; // a datagram due within this of now goes with the current batch
   entry_t *entries;
   uint8_t *slab;
@@ -120,11 +127,10 @@ static void wait_writable(pacer_t *p, int err) {
 // when the buffer was full (after waiting for room).
 static uint32_t send_batch(pacer_t *p, uint64_t from, uint32_t count) {
   for (uint32_t k = 0; k < count; k++) {
-    uint32_t slot = (uint32_t)((from + k) % p->slots);
-    entry_t *e = &p->entries[slot];
+    entry_t *e = &p->entries[(from + k) % p->slots];
     struct msghdr *m = &p->msgs[k].msg_hdr;
     memset(m, 0, sizeof *m);
-    p->iovs[k].iov_base = p->slab + (size_t)slot * p->slot_bytes;
+    p->iovs[k].iov_base = p->slab + e->start % p->slab_bytes;
     p->iovs[k].iov_len = e->length;
     m->msg_iov = &p->iovs[k];
     m->msg_iovlen = 1;
@@ -166,6 +172,9 @@ static void *pacer_main(void *arg) {
   struct sched_param sp = {.sched_priority = 1};
   atomic_store(&p->realtime, pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0);
   uint64_t next = atomic_load_explicit(&p->sent, memory_order_relaxed);
+  // Stream pacing (early_ns > 0) only: how far the schedule has slid behind its due times after a stall, and the due
+  // time of the last datagram sent (see below).
+  int64_t slip = 0, covered = 0;
   while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
     uint64_t queued = atomic_load_explicit(&p->queued, memory_order_acquire);
     if (next == queued) {
@@ -176,22 +185,42 @@ static void *pacer_main(void *arg) {
       pthread_mutex_unlock(&p->lock);
       continue;
     }
-    int64_t due = p->entries[next % p->slots].due_ns;
+    // Exact (early_ns 0): sleep until SPIN_NS before the due time, spin the rest. With room to go early, aim the
+    // sleep at the middle of the window [due - early_ns, due] and never spin: a wake-up tens of µs late still lands
+    // near the due time, and the thread leaves the CPU to others between batches.
+    int64_t scheduled = p->entries[next % p->slots].due_ns;
     int64_t now = now_ns();
-    if (due - now > SPIN_NS) {
-      int64_t wake = due - SPIN_NS;
+    if (scheduled - p->early_ns > now) slip = 0; // on time again (JS queued later than the slid schedule)
+    int64_t due = scheduled + slip;
+    int64_t target = due - p->early_ns / 2;
+    int64_t spin = p->early_ns > 0 ? 0 : SPIN_NS;
+    if (target - now > spin) {
+      int64_t wake = target - spin;
       sleep_until(wake - now > MAX_SLEEP_NS ? now + MAX_SLEEP_NS : wake);
       continue;
     }
-    while (now < due) {
+    while (now < due - p->early_ns) {
       cpu_relax();
       now = now_ns();
     }
+    // A stream that fell behind (the thread was off the CPU) is not caught up in one burst, which is what overflows
+    // a receiver's buffer: its schedule slides to now and is caught up at 1.25 times its rate. A relay's datagrams
+    // (early_ns 0) keep their exact times: late ones go at once.
+    if (p->early_ns > 0 && now - due > p->early_ns) {
+      slip += now - due;
+      due = now;
+    }
     // Everything due by now (or within early_ns of it), in queue order, up to a batch.
     uint32_t count = 0;
-    int64_t until = now + p->early_ns;
+    int64_t until = now + p->early_ns - slip;
     while (count < PACER_BATCH && next + count < queued && p->entries[(next + count) % p->slots].due_ns <= until) count++;
     uint32_t done = send_batch(p, next, count);
+    if (done && p->early_ns > 0) {
+      int64_t last = p->entries[(next + done - 1) % p->slots].due_ns;
+      int64_t recovered = covered ? (last - covered) / 4 : 0;
+      slip = slip > recovered ? slip - recovered : 0;
+      covered = last;
+    }
     next += done;
     if (done) atomic_store_explicit(&p->sent, next, memory_order_release);
   }
@@ -244,9 +273,10 @@ static void touch_pages(void *memory, size_t bytes) {
 
 // pacerOpen(fd: number, slots: number, slotBytes: number, earlyNs: number): object (the handle)
 // Starts a pacer thread sending on fd (which stays the caller's, to close only after pacerClose), with room for
-// `slots` datagrams of up to slotBytes each. earlyNs lets a datagram due within that much of a batch's send time go
-// with the batch, early: 0 for exact times (a relay's delays); some tens of µs for a sender, whose packets come every
-// few µs at video rates, so the thread sleeps between small batches instead of spinning from one packet to the next.
+// `slots` datagrams in a slab of slots x slotBytes bytes, each taking its own length (up to 64 KB). earlyNs 0 keeps exact times (a relay's delays): never early, and what
+// is late goes at once. earlyNs > 0 paces a stream (a sender, whose packets come every few µs at video rates): a
+// datagram due within earlyNs of a batch's send time goes with it, early, so the thread sleeps between small trains
+// instead of spinning from one packet to the next; and after a stall the schedule slides instead of bursting.
 napi_value js_pacer_open(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -265,6 +295,7 @@ napi_value js_pacer_open(napi_env env, napi_callback_info info) {
   if (p) {
     p->entries = calloc(slots, sizeof *p->entries);
     p->slab = malloc((size_t)slots * slot_bytes);
+    p->slab_bytes = (size_t)slots * slot_bytes;
   }
   if (!p || !p->entries || !p->slab) {
     if (p) {
@@ -281,7 +312,6 @@ napi_value js_pacer_open(napi_env env, napi_callback_info info) {
   p->fd = fd;
   p->early_ns = early_ns;
   p->slots = slots;
-  p->slot_bytes = slot_bytes;
   p->env = env;
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->wake, NULL);
@@ -325,6 +355,17 @@ static uint64_t room(pacer_t *p, uint64_t queued) {
   return p->slots - (queued - p->collected);
 }
 
+// Finds slab room for `length` contiguous bytes after what is queued: returns the start (a running byte count), or
+// UINT64_MAX when the bytes of entries not yet collected leave too little. A datagram never wraps: if it would cross
+// the slab's end it starts again at the beginning, and the bytes skipped count as used until it is collected.
+static uint64_t slab_room(pacer_t *p, uint64_t queued, uint32_t length) {
+  uint64_t start = p->written;
+  size_t offset = start % p->slab_bytes;
+  if (offset + length > p->slab_bytes) start += p->slab_bytes - offset;
+  uint64_t oldest = p->collected < queued ? p->entries[p->collected % p->slots].start : start;
+  return start + length - oldest <= p->slab_bytes ? start : UINT64_MAX;
+}
+
 // pacerEnqueuePackets(handle, headers: Buffer, headerOffsets: Uint32Array, data: Buffer, dataOffsets: Uint32Array,
 //                     from: number, firstDueNs: number, spacingNs: number): number
 // Queues packets from..n-1 of a frame laid out as sendPackets takes it (packet i is headers[headerOffsets[i],
@@ -364,16 +405,19 @@ napi_value js_pacer_enqueue_packets(napi_env env, napi_callback_info info) {
   size_t i = from;
   for (; i < n && free_slots > 0; i++, free_slots--) {
     uint32_t hl = h[i + 1] - h[i], dl = d[i + 1] - d[i];
-    if (h[i] > h[i + 1] || d[i] > d[i + 1] || (uint64_t)hl + dl > p->slot_bytes) {
+    if (h[i] > h[i + 1] || d[i] > d[i + 1] || (uint64_t)hl + dl > MAX_DATAGRAM || (uint64_t)hl + dl > p->slab_bytes) {
       publish(p, queued);
-      napi_throw_range_error(env, NULL, "pacerEnqueuePackets: a packet is larger than a slot, or offsets descend");
+      napi_throw_range_error(env, NULL, "pacerEnqueuePackets: a packet is larger than a datagram or the slab, or offsets descend");
       return NULL;
     }
-    uint32_t slot = (uint32_t)(queued % p->slots);
-    uint8_t *to = p->slab + (size_t)slot * p->slot_bytes;
+    uint64_t start = slab_room(p, queued, hl + dl);
+    if (start == UINT64_MAX) break;
+    uint8_t *to = p->slab + start % p->slab_bytes;
     memcpy(to, headers + h[i], hl);
     memcpy(to + hl, data + d[i], dl);
-    entry_t *e = &p->entries[slot];
+    p->written = start + hl + dl;
+    entry_t *e = &p->entries[queued % p->slots];
+    e->start = start;
     e->due_ns = (int64_t)(first_due + (double)(i - from) * spacing);
     e->sent_ns = 0;
     e->length = hl + dl;
@@ -407,19 +451,21 @@ napi_value js_pacer_enqueue(napi_env env, napi_callback_info info) {
                     : family == AF_INET6  ? sizeof(struct sockaddr_in6)
                     : family == AF_INET   ? sizeof(struct sockaddr_in)
                                           : UINT32_MAX;
-  if (data_len > p->slot_bytes || (name && (at_len == UINT32_MAX || at_len > name_len))) {
-    napi_throw_range_error(env, NULL, "pacerEnqueue: datagram larger than a slot, or name not an IPv4/IPv6 address");
+  if (data_len > MAX_DATAGRAM || data_len > p->slab_bytes || (name && (at_len == UINT32_MAX || at_len > name_len))) {
+    napi_throw_range_error(env, NULL, "pacerEnqueue: datagram larger than a UDP datagram or the slab, or name not an IPv4/IPv6 address");
     return NULL;
   }
   uint64_t queued = atomic_load_explicit(&p->queued, memory_order_relaxed);
   napi_value out;
-  if (room(p, queued) == 0) {
+  uint64_t start = room(p, queued) == 0 ? UINT64_MAX : slab_room(p, queued, (uint32_t)data_len);
+  if (start == UINT64_MAX) {
     CHECK(napi_get_boolean(env, false, &out));
     return out;
   }
-  uint32_t slot = (uint32_t)(queued % p->slots);
-  memcpy(p->slab + (size_t)slot * p->slot_bytes, data, data_len);
-  entry_t *e = &p->entries[slot];
+  memcpy(p->slab + start % p->slab_bytes, data, data_len);
+  p->written = start + data_len;
+  entry_t *e = &p->entries[queued % p->slots];
+  e->start = start;
   e->due_ns = (int64_t)due;
   e->sent_ns = 0;
   e->length = (uint32_t)data_len;

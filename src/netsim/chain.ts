@@ -22,6 +22,20 @@ export interface ChainOptions {
   record?: (fate: PacketFate) => void;
   /** Fates to apply instead of deciding them, by ordinal (from a trace). Ordinals not in it pass untouched. */
   replay?: ReadonlyMap<number, PacketFate>;
+  /**
+   * Where delayed datagrams go to leave at an exact time (a native send thread, src/netsim/timed-output.ts): each is
+   * handed over `leadUs` before it is due, in due order, and the output reports its real departure back through
+   * `departed`, which is when it counts as forwarded and what the delay figures record. Without it the chain sends
+   * each one itself when its timer fires (good to a millisecond or so).
+   */
+  timed?: TimedOutput;
+}
+
+/** Takes datagrams ahead of their due time and sends each at that time (see ChainOptions.timed). */
+export interface TimedOutput {
+  readonly leadUs: number;
+  /** Copies `datagram` (it may be reused on return) to leave at dueUs; arrivalUs is when it entered the chain. */
+  send(datagram: Buffer, dueUs: number, arrivalUs: number): void;
 }
 
 export interface ChainStats {
@@ -58,22 +72,33 @@ export interface ChainStats {
 export interface ImpairmentChain {
   /**
    * Takes one datagram. `owned` = the caller will never touch the buffer again (as with a dgram 'message'
-   * buffer), so the chain may hold or corrupt it in place instead of copying.
+   * buffer), so the chain may hold or corrupt it in place instead of copying. `arrivalUs` (on the chain's clock):
+   * when it really arrived, if known better than now (a kernel receive stamp); its delay counts from then.
    */
-  push(datagram: Buffer, owned?: boolean): void;
+  push(datagram: Buffer, owned?: boolean, arrivalUs?: number): void;
   /** Impairs the packets from now on by another config; ordinals and seed carry on. */
   reconfigure(config: DirectionConfig): void;
   readonly stats: ChainStats;
   /** Datagrams waiting for their time, duplicates included. */
   readonly pending: number;
-  /** Resolves when nothing is waiting. */
+  /** Resolves when nothing is waiting (in the chain, or handed to a timed output and not yet sent). */
   drain(): Promise<void>;
+  /**
+   * A timed output sent a datagram it was handed: delay and lateness as it measured them (undefined when the send was
+   * refused, which the output counts).
+   */
+  departed(delayUs?: number, latenessUs?: number): void;
+  /** A timed output was closed with this many datagrams it had not sent: discarded in flight. */
+  undelivered(count: number): void;
   /** Stops the timers; waiting datagrams are discarded and counted. */
   close(): void;
 }
 
 interface Held {
+  /** When the scheduler hands it on: its due time, or that less the timed output's lead. */
   dueUs: number;
+  /** When it is to leave. */
+  departUs: number;
   seq: number;
   arrivalUs: number;
   data: Buffer;
@@ -146,7 +171,7 @@ class Chain implements ImpairmentChain {
     return this.pendingCopies;
   }
 
-  push(datagram: Buffer, owned = false): void {
+  push(datagram: Buffer, owned = false, arrivalUs?: number): void {
     const c = this.counts;
     c.received++;
     if (this.closed) {
@@ -155,7 +180,7 @@ class Chain implements ImpairmentChain {
     }
     // Whole microseconds: stages compute due times from it, and a fraction rounded away later could let a packet
     // overtake the one before it when FIFO order was asked for.
-    const nowUs = Math.round(this.now());
+    const nowUs = Math.round(arrivalUs ?? this.now());
     const fate = this.decide(this.ordinal++, datagram, nowUs);
     if (this.options.record) this.options.record(fate.snapshot());
     if (fate.fate === 'dropped') {
@@ -190,8 +215,9 @@ class Chain implements ImpairmentChain {
       data = this.pool.copy(datagram);
       pooled = true;
     }
-    const held = this.spare.pop() ?? { dueUs: 0, seq: 0, arrivalUs: 0, data, pooled, copies };
-    held.dueUs = dueUs;
+    const held = this.spare.pop() ?? { dueUs: 0, departUs: 0, seq: 0, arrivalUs: 0, data, pooled, copies };
+    held.dueUs = dueUs - (this.options.timed?.leadUs ?? 0);
+    held.departUs = dueUs;
     held.arrivalUs = nowUs;
     held.data = data;
     held.pooled = pooled;
@@ -219,8 +245,21 @@ class Chain implements ImpairmentChain {
   }
 
   drain(): Promise<void> {
-    if (this.scheduler.size === 0) return Promise.resolve();
+    if (this.pendingCopies === 0) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  departed(delayUs?: number, latenessUs?: number): void {
+    this.counts.forwarded++;
+    if (delayUs !== undefined) this.delays.record(delayUs);
+    if (latenessUs !== undefined) this.lateness.record(latenessUs);
+    if (--this.pendingCopies === 0) this.settle();
+  }
+
+  undelivered(count: number): void {
+    this.counts.discarded += count;
+    this.pendingCopies -= count;
+    if (this.pendingCopies === 0) this.settle();
   }
 
   close(): void {
@@ -269,12 +308,18 @@ class Chain implements ImpairmentChain {
   }
 
   private release(held: Held, nowUs: number): void {
-    this.pendingCopies -= held.copies;
-    this.send(held.data, held.copies, nowUs - held.arrivalUs, nowUs - held.dueUs);
+    const timed = this.options.timed;
+    if (timed) {
+      // Still counted as pending: the output reports each copy's departure (departed) or loss (undelivered).
+      for (let i = 0; i < held.copies; i++) timed.send(held.data, held.departUs, held.arrivalUs);
+    } else {
+      this.pendingCopies -= held.copies;
+      this.send(held.data, held.copies, nowUs - held.arrivalUs, nowUs - held.departUs);
+    }
     if (held.pooled) this.pool.release(held.data);
     held.data = EMPTY;
     this.spare.push(held);
-    if (this.scheduler.size === 0) this.settle();
+    if (this.pendingCopies === 0) this.settle();
   }
 
   private send(data: Buffer, copies: number, heldUs: number, lateUs: number): void {

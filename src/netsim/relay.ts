@@ -1,11 +1,13 @@
 import type { Endpoint } from '../transport/endpoint.js';
-import { bindNativeRelaySocket, connectNativeRelaySocket } from '../transport/native-udp.js';
+import { bindNativeRelaySocket, connectNativeRelaySocket, type NativeRelaySocket } from '../transport/native-udp.js';
 import type { SendPath } from '../transport/port.js';
 import { bindSocket, closeSocket, connectSocket } from '../transport/udp.js';
-import { createImpairmentChain, type ChainStats, type ImpairmentChain } from './chain.js';
+import { createImpairmentChain, type ChainOptions, type ChainStats, type ImpairmentChain } from './chain.js';
+import { TimedPacerOutput } from './timed-output.js';
 import { parseNetworkConfig, type DirectionConfig, type FieldLabel, type ImpairmentSettings, type NetworkConfig } from './config.js';
 import { isRtcp, RTP_HEADER_BYTES, RTP_VERSION } from '../rtp/rtp-header.js';
 import { Direction, randomSeed } from './rng.js';
+import { monotonicUs } from './scheduler.js';
 import { createTraceWriter, readTrace, type Trace, type TraceWriter } from './trace.js';
 
 export interface RelayOptions {
@@ -69,53 +71,52 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const writer: TraceWriter | undefined = options.record ? await createTraceWriter(options.record, label(['record'])) : undefined;
 
   let noPeer = 0;
-  let ports: RelayPorts | undefined;
-
-  const forward: ImpairmentChain = createImpairmentChain(options.network, {
-    seed,
-    direction: Direction.forward,
-    deliver: (datagram) => ports?.forward(datagram),
-    record: writer && ((fate) => writer.record('forward', fate)),
-    replay: trace?.forward,
-  });
-  const reverse: ImpairmentChain = createImpairmentChain(
-    reverseConfig(options.network),
-    {
-      seed,
-      direction: Direction.reverse,
-      deliver: (datagram) => {
-        if (!ports?.reply(datagram)) noPeer++;
-      },
-      record: writer && ((fate) => writer.record('reverse', fate)),
-      replay: trace?.reverse,
-    },
-  );
-
-  // Side streams get the forward settings but their own ordinals (so no drop list: its ordinals are the media's).
-  const side = (direction: Direction): ImpairmentChain => createImpairmentChain(withoutDropList(options.network), {
-    seed,
-    direction,
-    deliver: (datagram) => ports?.forward(datagram),
-  });
-  const repair = side(Direction.forwardRepair);
-  const rtcp = side(Direction.forwardRtcp);
+  // The chains are built once the sockets are open (a native socket brings the timed output the chains send through);
+  // nothing is received in between, as opening the native sockets and building the chains happen in one turn.
+  let chains: { media: ImpairmentChain; repair: ImpairmentChain; rtcp: ImpairmentChain } | undefined;
+  let reverse: ImpairmentChain | undefined;
   const classify = new StreamClassifier();
-  const chains = { media: forward, repair, rtcp };
-  const fromSender: OnRelayed = (datagram, owned) => chains[classify.of(datagram)].push(datagram, owned);
-  const fromTarget: OnRelayed = (datagram, owned) => reverse.push(datagram, owned);
+  const fromSender: OnRelayed = (datagram, owned, arrivalUs) => chains?.[classify.of(datagram)].push(datagram, owned, arrivalUs);
+  const fromTarget: OnRelayed = (datagram, owned) => reverse?.push(datagram, owned);
+  let open: RelayPorts;
   try {
-    ports =
+    open =
       openNativePorts(options.listen, options.to, fromSender, fromTarget) ??
       (await openDgramPorts(options.listen, options.to, fromSender, fromTarget));
   } catch (err) {
     await writer?.close();
     throw err;
   }
-  const open = ports;
+
+  /** A chain going forward, sending through the timed output when the sockets have one. */
+  const forwardChain = (config: DirectionConfig, direction: Direction, extra: Partial<ChainOptions> = {}): ImpairmentChain => {
+    const lane = open.timed?.lane();
+    const chain = createImpairmentChain(config, { seed, direction, deliver: (datagram) => open.forward(datagram), timed: lane, ...extra });
+    lane?.attach(chain);
+    return chain;
+  };
+  const forward = forwardChain(options.network, Direction.forward, {
+    record: writer && ((fate) => writer.record('forward', fate)),
+    replay: trace?.forward,
+  });
+  // Side streams get the forward settings but their own ordinals (so no drop list: its ordinals are the media's).
+  const repair = forwardChain(withoutDropList(options.network), Direction.forwardRepair);
+  const rtcp = forwardChain(withoutDropList(options.network), Direction.forwardRtcp);
+  chains = { media: forward, repair, rtcp };
+  const backward = createImpairmentChain(reverseConfig(options.network), {
+    seed,
+    direction: Direction.reverse,
+    deliver: (datagram) => {
+      if (!open.reply(datagram)) noPeer++;
+    },
+    record: writer && ((fate) => writer.record('reverse', fate)),
+    replay: trace?.reverse,
+  });
+  reverse = backward;
 
   const stats = (): RelayStats => ({
     forward: forward.stats,
-    reverse: reverse.stats,
+    reverse: backward.stats,
     repair: repair.stats,
     rtcp: rtcp.stats,
     noPeer,
@@ -134,11 +135,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       forward.reconfigure(network);
       repair.reconfigure(withoutDropList(network));
       rtcp.reconfigure(withoutDropList(network));
-      reverse.reconfigure(reverseConfig(network));
+      backward.reconfigure(reverseConfig(network));
     },
     close() {
       closing ??= (async () => {
-        for (const chain of [forward, repair, rtcp, reverse]) chain.close();
+        for (const chain of [forward, repair, rtcp, backward]) chain.close();
         await open.close();
         await writer?.close();
         return stats();
@@ -177,13 +178,19 @@ function reverseConfig(network: NetworkConfig): DirectionConfig {
   return network.reverse ?? parseNetworkConfig({});
 }
 
-/** A datagram for the relay to pass on; `owned` says whether the relay may keep the buffer itself. */
-type OnRelayed = (datagram: Buffer, owned: boolean) => void;
+/**
+ * A datagram for the relay to pass on; `owned` says whether the relay may keep the buffer itself; `arrivalUs`, on the
+ * chains' clock (monotonicUs), when it arrived if the socket knows better than now.
+ */
+type OnRelayed = (datagram: Buffer, owned: boolean, arrivalUs?: number) => void;
+
 
 /** The relay's two sockets, front (bound at `listen`) and back (connected to `to`), however they are implemented. */
 interface RelayPorts {
   readonly address: Endpoint;
   readonly path: SendPath;
+  /** Sends delayed datagrams forward at their exact due times (a native send thread), where there is one. */
+  readonly timed?: TimedPacerOutput;
   readonly socketErrors: number;
   /** Sends on the back socket to `to`. */
   forward(datagram: Buffer): void;
@@ -198,7 +205,9 @@ interface RelayPorts {
  * once the loop has read what was ready.
  */
 function openNativePorts(listen: Endpoint, to: Endpoint, fromSender: OnRelayed, fromTarget: OnRelayed) {
-  const front = bindNativeRelaySocket(listen, (datagram) => fromSender(datagram, false));
+  // Delays count from each datagram's kernel receive stamp (never later than now, should the clock have stepped).
+  const front: NativeRelaySocket | undefined = bindNativeRelaySocket(listen, (datagram, stampUs) =>
+    fromSender(datagram, false, Math.min(monotonicUs(), front!.stampToMonotonicUs(stampUs))));
   if (!front) return undefined;
   let back;
   try {
@@ -207,15 +216,18 @@ function openNativePorts(listen: Endpoint, to: Endpoint, fromSender: OnRelayed, 
     if (!back) void front.close();
   }
   if (!back) return undefined;
+  const timed = new TimedPacerOutput(back);
   const ports: RelayPorts = {
     address: front.address,
     path: 'sendmmsg',
+    timed,
     get socketErrors() {
-      return front.sendErrors + back.sendErrors + front.receiveErrors + back.receiveErrors;
+      return front.sendErrors + back.sendErrors + front.receiveErrors + back.receiveErrors + timed.refused;
     },
     forward: (datagram) => back.queue(datagram),
     reply: (datagram) => front.reply(datagram),
     close: async () => {
+      timed.close();
       await back.close();
       await front.close();
     },

@@ -6,11 +6,13 @@ import type { Source } from './source.js';
 export type FrameProducer = (frame: Frame) => void;
 
 /**
- * An endless source whose frames are computed, not captured: one reused buffer per iteration, frame
- * indices from 0, capture time taken as each frame is produced. The sender paces and stops it.
+ * An endless source whose frames are computed, not captured: one reused buffer per iteration, frame indices from 0,
+ * capture time the frame's slot on the sender's frame clock when it gives one (followFrameClock), else taken as each
+ * frame is produced. The sender paces and stops it.
  */
 export class GeneratedSource implements Source {
   private closed = false;
+  private clock: { startUs: number; intervalUs: number } | undefined;
 
   constructor(
     readonly geometry: FrameGeometry,
@@ -21,10 +23,15 @@ export class GeneratedSource implements Source {
   async *[Symbol.asyncIterator](): AsyncIterator<Frame> {
     const data = allocFrameData(this.geometry);
     for (let index = 0; !this.closed; index++) {
-      const frame: Frame = { ...this.geometry, data, index, captureTimeUs: nowUs() };
+      const captureTimeUs = this.clock ? Math.round(this.clock.startUs + index * this.clock.intervalUs) : nowUs();
+      const frame: Frame = { ...this.geometry, data, index, captureTimeUs };
       this.produce(frame);
       yield frame;
     }
+  }
+
+  followFrameClock(startUs: number, intervalUs: number): void {
+    this.clock = { startUs, intervalUs };
   }
 
   async close(): Promise<void> {

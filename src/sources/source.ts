@@ -9,6 +9,13 @@ export interface Source extends AsyncIterable<Frame> {
   readonly geometry: FrameGeometry;
   /** Short human description, e.g. "pattern:smpte 160x120 rgb24". */
   readonly description: string;
+  /**
+   * For a source whose frames are computed, not captured: the sender's frame clock, so frame i is stamped with the
+   * capture time of its slot (startUs + i x intervalUs) however late a busy machine made it. Its RTP timestamp then
+   * follows the stream's frame clock, as a camera's sampling instants would, and stays a frame's identity when its
+   * stamp rows are lost.
+   */
+  followFrameClock?(startUs: number, intervalUs: number): void;
   close(): Promise<void>;
 }
 

@@ -79,11 +79,13 @@ const START_MARGIN_NS = 1_000_000;
 const QUEUED_FRAMES = 2;
 const MIN_SLOTS = 1024;
 /**
- * How early a packet may join the batch before it: at video rates packets are due every 7 to 25 µs, and a thread
- * that slept in between would wake (tens of µs late) only to spin again; with this it sleeps between batches of a
- * few packets. A train of a few packets is well inside what ST 2110-21 lets a narrow sender burst (CMAX >= 4).
+ * Packets leave in trains of up to this many: a packet due within TRAIN spacings of a batch's send time joins it,
+ * early, so the thread (and the receiver, woken once per train instead of once per packet) sleeps in between. Eight
+ * is well inside the ~90 packets a default 200 KB socket buffer holds, and half the burst ST 2110-21 allows a wide
+ * sender (CMAX 16 at these rates); at most MAX_EARLY_NS early, so slow streams keep packet-exact times.
  */
-const SENDER_EARLY_NS = 50_000;
+const TRAIN = 8;
+const MAX_EARLY_NS = 200_000;
 const MAX_SLOTS = 32768;
 
 /** Pacing on the addon's send thread: packets are copied into its queue, and leave within µs of their due time. */
@@ -186,5 +188,6 @@ export function openFramePacer(
   const periodNs = 1e9 / fps;
   if (!(port instanceof NativeUdpSocket)) return new TimerFramePacer(mode, periodNs, port);
   const slots = Math.min(MAX_SLOTS, Math.max(MIN_SLOTS, QUEUED_FRAMES * (packetsPerFrame ?? 1) + 64));
-  return new ThreadFramePacer(mode, periodNs, port.openPacer({ slots, slotBytes: maxDatagramBytes, earlyNs: SENDER_EARLY_NS }));
+  const earlyNs = Math.min(MAX_EARLY_NS, Math.round((TRAIN * periodNs) / (packetsPerFrame ?? 1)));
+  return new ThreadFramePacer(mode, periodNs, port.openPacer({ slots, slotBytes: maxDatagramBytes, earlyNs }));
 }

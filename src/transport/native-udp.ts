@@ -6,6 +6,7 @@ import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 import { SOCKADDR_BYTES, sockaddrOf } from './sockaddr.js';
 import type { FramePort, OnDatagram, UdpPort } from './port.js';
+import { monotonicOriginNs } from './monotonic-origin.js';
 import { Pacer, type OnPacerRecord, type PacerAddon, type PacerOptions } from './pacer.js';
 import { SOCKET_BUFFER_BYTES } from './udp.js';
 
@@ -45,6 +46,8 @@ interface NativeUdpAddon extends PacerAddon {
   /** One datagram to a connected socket's peer: 0, or the errno of a refused send. */
   send(fd: number, data: Buffer): number;
   sendDatagrams(fd: number, data: Buffer, offsets: Uint32Array, from: number, segment: boolean, result: Int32Array): number;
+  /** CLOCK_REALTIME minus CLOCK_MONOTONIC, ns (native/clocks.c). */
+  realtimeOffsetNs(): number;
 }
 
 /** Same depth below the package root from src/transport (tsx) and dist/transport (built). */
@@ -174,6 +177,9 @@ export class NativeUdpSocket {
   /** The sockaddr of the last endpoint sendTo was given, so repeated sends there build it once. */
   private destination: { endpoint: Endpoint; name: Buffer } | undefined;
   private heardFrom = false;
+  /** Kernel stamp minus performance.now() (both µs), and when it was read (see stampToMonotonicUs). */
+  private stampOffsetUs = 0;
+  private stampOffsetAtMs = -Infinity;
   /** The send thread on this socket, once asked for: closed before the fd. */
   private pacer: Pacer | undefined;
 
@@ -259,6 +265,20 @@ export class NativeUdpSocket {
     if (this.pacer) throw new Error('openPacer: the socket has a pacer already');
     this.pacer = new Pacer(this.addon, this.fd, options, onRecord);
     return this.pacer;
+  }
+
+  /**
+   * A kernel receive stamp (the arrival time kernelStamps hands over: CLOCK_REALTIME µs) on performance.now()'s clock,
+   * in µs: where a relay's delay line counts from. The offset between the clocks is read natively (JS has no
+   * sub-millisecond wall clock) and again every second, so a step of the system clock is followed.
+   */
+  stampToMonotonicUs(stampUs: number): number {
+    const nowMs = performance.now();
+    if (nowMs - this.stampOffsetAtMs > 1000) {
+      this.stampOffsetUs = (this.addon.realtimeOffsetNs() + monotonicOriginNs()) / 1000;
+      this.stampOffsetAtMs = nowMs;
+    }
+    return stampUs - this.stampOffsetUs;
   }
 
   /** Stops receiving and closes the socket; no datagram is delivered after this. Once is enough; again is harmless. */
@@ -380,9 +400,10 @@ export class NativeRelaySocket extends NativeUdpSocket {
     slots: number,
     rememberSenders: boolean,
     onDatagram: OnDatagram,
+    kernelStamps = false,
   ) {
     super(addon, fd, host);
-    this.receive(onDatagram, { slots, rememberSenders });
+    this.receive(onDatagram, { slots, rememberSenders, kernelStamps });
   }
 
   /** Copies `datagram` into the send queue (a view may be reused right after). */
@@ -431,8 +452,8 @@ export class NativeRelaySocket extends NativeUdpSocket {
 }
 
 /**
- * A relay's front socket bound to `listen` (the receiving end, remembering senders to reply to), or undefined when
- * the addon is not to be used.
+ * A relay's front socket bound to `listen` (the receiving end, remembering senders to reply to, each datagram with its
+ * kernel receive stamp), or undefined when the addon is not to be used.
  */
 export function bindNativeRelaySocket(
   listen: Endpoint,
@@ -443,7 +464,8 @@ export function bindNativeRelaySocket(
   if (!addon) return undefined;
   const [host, port, ipv6] = socketArgs(listen);
   const fd = addon.bind(host, port, ipv6, SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES);
-  return new NativeRelaySocket(addon, fd, host, SLOTS, true, onDatagram);
+  // Kernel receive stamps: a datagram's delay counts from when it arrived, not from when JS got to it.
+  return new NativeRelaySocket(addon, fd, host, SLOTS, true, onDatagram, true);
 }
 
 /**

@@ -22,9 +22,14 @@ export interface PacerAddon {
   pacerNow(): number;
 }
 
-/** How big a pacer's queue is (`slots` datagrams of up to `slotBytes` each, copied in), and how exact it is. */
+/** How big a pacer's queue is, and how exact it is. */
 export interface PacerOptions {
+  /** Datagrams queued (and not yet collected) at most. */
   slots: number;
+  /**
+   * Slab bytes per slot: datagrams are copied into a slab of slots x slotBytes, each taking its own length (up to
+   * 64 KB), so this is the mean datagram size the queue is sized for. The slab is resident from the start.
+   */
   slotBytes: number;
   /**
    * A datagram due within this many ns of a batch's send time goes with the batch, early (0, the default: never

@@ -246,6 +246,7 @@ export class Sender {
     const limit = Math.min(frames ?? Infinity, due);
     const iterator = this.source[Symbol.asyncIterator]();
     this.startUs = nowUs();
+    if (intervalUs > 0) this.source.followFrameClock?.(this.startUs, intervalUs);
     // A paced frame is made and queued this far ahead of its due time, so its first packet can leave exactly on time.
     const startNs = monotonicNs() + (this.pacer ? Math.min(intervalUs, PACING_LEAD_US) * 1000 : 0);
     try {

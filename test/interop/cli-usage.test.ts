@@ -9,6 +9,12 @@ describe('cli usage errors', function () {
   const cases: Array<{ what: string; args: string[]; names: RegExp[] }> = [
     { what: 'a 0x0 size', args: ['send', '--size', '0x0'], names: [/--size/, /0x0/] },
     { what: 'a negative fps', args: ['send', '--fps=-3'], names: [/--fps/, /-3/] },
+    { what: 'an unknown pacing mode', args: ['send', '--pacing', 'smooth'], names: [/--pacing/, /smooth/, /linear, gapped, burst/] },
+    {
+      what: 'paced sending with no frame period to pace over',
+      args: ['send', '--pacing', 'linear', '--fps', 'max'],
+      names: [/--pacing/, /linear/, /--fps max/],
+    },
     { what: 'a port above 65535', args: ['send', '--to', '127.0.0.1:99999'], names: [/--to/, /99999/] },
     { what: 'an unknown source kind', args: ['send', '--source', 'bogus:x'], names: [/--source/, /bogus/] },
     {
