@@ -15,7 +15,7 @@ import { rawCaps, startGst } from './support/gstreamer.js';
  * receive stamps. On a loaded machine a paced sender's thread is sometimes preempted and catches up in a burst, so a
  * paced stream's worst frame can be non-conformant there, and a bursting sender preempted mid-frame leaves a frame
  * in a few smaller bursts: what is asserted holds on a loaded machine too (a bursting sender's median frame queues
- * over 1/8 of its packets and none is conformant; a paced sender yields wide frames of the schedule asked for); the
+ * beyond the wide limit and none is narrow; a paced sender yields wide frames of the schedule asked for); the
  * strict figures (frames narrow / wide / non-conformant, per-frame Cinst) are bench/timing-verdicts.ts's, in
  * docs/timing.md.
  */
@@ -77,13 +77,15 @@ describe('interop: ST 2110-21 timing analysis of real senders', function () {
     expect(timing.verdict).to.equal('non-conformant');
     expect(timing.frames.narrow, JSON.stringify(timing)).to.equal(0);
     expect(timing.frames['non-conformant'], JSON.stringify(timing)).to.be.above(frames.length / 2);
-    // The median frame queues a large share of its packets (a sender preempted mid-burst still leaves hundreds together).
-    expect(medianCinst(frames), JSON.stringify(frames)).to.be.above(frames[0]!.packets / 8);
+    // The median frame's own queue is over the wide limit (a sender preempted mid-burst still leaves a hundred or more
+    // together; on a quiet machine, the whole frame).
+    expect(medianCinst(frames), JSON.stringify(frames)).to.be.above(timing.cmaxWide!);
   }
 
-  // Bursts at 640x480 (670 packets a frame): a loaded receiver still takes whole frames of that in, so frames get analyzed.
+  // Bursts at 320x240 (~170 packets a frame): a starved receiver still takes whole frames of that in, so frames get
+  // analyzed; a burst of them is still ten times CMAX wide.
   it('calls GStreamer\'s rtpvrawpay ! udpsink non-conformant: each frame leaves in a burst', async () => {
-    const g: FrameGeometry = { width: 640, height: 480, format: 'rgb24' };
+    const g: FrameGeometry = { width: 320, height: 240, format: 'rgb24' };
     const analyzed = await analyze(g, 30, 20, (port) => startGst(
       ['videotestsrc', 'num-buffers=40', 'pattern=smpte'], [rawCaps(g, 30)], ['rtpvrawpay'],
       ['udpsink', 'host=127.0.0.1', `port=${port}`],
@@ -92,7 +94,7 @@ describe('interop: ST 2110-21 timing analysis of real senders', function () {
   });
 
   it('calls framewire --pacing burst non-conformant', async () => {
-    const g: FrameGeometry = { width: 640, height: 480, format: 'rgb24' };
+    const g: FrameGeometry = { width: 320, height: 240, format: 'rgb24' };
     expectBurstsNonConformant(await analyze(g, 30, 20, framewireSends('burst', g, 30, 40)));
   });
 
