@@ -20,6 +20,7 @@ import { SettingError } from '../usage-error.js';
 import type { Endpoint } from './endpoint.js';
 import { bindPort } from './open-port.js';
 import { portErrors, type OnDatagram, type UdpPort } from './port.js';
+import type { SourceFilter } from './source-filter.js';
 
 export type { FrameRecord } from '../session/interceptors/stamp-check.js';
 
@@ -36,6 +37,8 @@ export interface ReceiverOptions {
   partial?: boolean;
   /** Follow only this SSRC. */
   ssrc?: number;
+  /** Take datagrams (RTP and RTCP) only from the hosts this allows; the rest are counted as packetsForeignSource. */
+  from?: SourceFilter;
   /** How long a frame waits for missing packets once a newer frame has started, ms (default 10). */
   latencyMs?: number;
   /** RTCP on the RTP port (RFC 5761) instead of the next port up. */
@@ -77,6 +80,8 @@ export interface ReceiverReport {
   packetsMalformed: number;
   packetsLate: number;
   packetsForeignSsrc: number;
+  /** Datagrams turned away unread because their sender is not in `from` (not in packetsReceived). */
+  packetsForeignSource: number;
   ssrcChanges: number;
   bytesReceived: number;
   /** Complete frames per second of the receiving window (durationSec): N frames over N frame periods. */
@@ -199,9 +204,9 @@ export class Receiver {
       ? (datagram, t) => (isRtcp(datagram) ? this.session.rtcpIn(datagram, t) : this.onPacket(datagram, t))
       : this.onPacket;
     if (!rtp || options.rtcpMux) {
-      this.media = await bindPort(options.listen, onMedia);
+      this.media = await bindPort(options.listen, onMedia, options.from);
     } else {
-      [this.media, this.rtcp] = await bindPair(options.listen, onMedia, (d, t) => this.session.rtcpIn(d, t));
+      [this.media, this.rtcp] = await bindPair(options.listen, onMedia, (d, t) => this.session.rtcpIn(d, t), options.from);
     }
     this.address = this.media.address;
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
@@ -332,6 +337,7 @@ export class Receiver {
       packetsMalformed: s.packetsMalformed,
       packetsLate: s.packetsLate,
       packetsForeignSsrc: s.packetsForeignSsrc,
+      packetsForeignSource: this.options.from?.rejected ?? 0,
       ssrcChanges: s.ssrcChanges,
       bytesReceived: s.bytesReceived,
       ...rate,
@@ -353,12 +359,17 @@ export class Receiver {
  * Binds the RTP port and the RTCP port right above it (RFC 3550 section 11). With port 0, tries ports the kernel
  * picks until one has its next port free.
  */
-async function bindPair(listen: Endpoint, onMedia: OnDatagram, onRtcp: OnDatagram): Promise<[UdpPort, UdpPort]> {
+async function bindPair(
+  listen: Endpoint,
+  onMedia: OnDatagram,
+  onRtcp: OnDatagram,
+  from: SourceFilter | undefined,
+): Promise<[UdpPort, UdpPort]> {
   if (listen.port === 65535) throw new SettingError('listen', 'port 65535 leaves no port above it for RTCP (use rtcp-mux)');
   for (let attempt = 1; ; attempt++) {
-    const media = await bindPort(listen, onMedia);
+    const media = await bindPort(listen, onMedia, from);
     try {
-      return [media, await bindPort({ host: listen.host, port: media.address.port + 1 }, onRtcp)];
+      return [media, await bindPort({ host: listen.host, port: media.address.port + 1 }, onRtcp, from)];
     } catch (err) {
       await media.close();
       const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
