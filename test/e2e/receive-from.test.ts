@@ -1,32 +1,13 @@
 import { expect } from 'chai';
-import dgram from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { frameBytes, type FrameGeometry } from '../../src/frame.js';
-import { createStreamWriter, packetBytes, payloadFormat } from '../../src/rtp/index.js';
+import type { FrameGeometry } from '../../src/frame.js';
 import { framewire } from '../support/cli.js';
+import { hijackerPackets, sendFrom } from '../support/hijacker.js';
 import { finished, killLeftoverPeers, startFramewirePeer, waitForStderr } from '../support/peers.js';
 import { scratchDir } from '../support/scratch.js';
 
 const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
-
-/** Whole frames of a well-formed RFC 4175 stream on another SSRC: what a hijacker on the same network would send. */
-function hijackerPackets(frames: number): Buffer[] {
-  const writer = createStreamWriter(payloadFormat('rtp'), g, { mtu: 1400, ssrc: 0xbad });
-  const out: Buffer[] = [];
-  for (let k = 0; k < frames; k++) {
-    const packets = writer.write({ ...g, data: Buffer.alloc(frameBytes(g), k + 1), index: k, captureTimeUs: k * 33_333 });
-    for (let i = 0; i < packets.count; i++) out.push(packetBytes(packets, i));
-  }
-  return out;
-}
-
-async function sendFrom(bindHost: string, family: 'udp4' | 'udp6', toHost: string, port: number, datagrams: Buffer[]): Promise<void> {
-  const s = dgram.createSocket(family);
-  await new Promise<void>((resolve) => s.bind(0, bindHost, resolve));
-  for (const d of datagrams) await new Promise((resolve) => s.send(d, port, toHost, resolve));
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-}
 
 describe('e2e: receive --from', function () {
   this.timeout(60_000);
@@ -48,7 +29,7 @@ describe('e2e: receive --from', function () {
       const port = Number((await waitForStderr(peer, /framewire receive: 127\.0\.0\.1:(\d+) .* from 127\.0\.0\.1\/32/))[1]);
       // The hijacker's address is another loopback address, outside the one --from allows; it sends first, so without
       // the filter the receiver would follow its SSRC and turn the real sender away.
-      const hostile = hijackerPackets(3);
+      const hostile = hijackerPackets(g, 3);
       await sendFrom('127.0.0.2', 'udp4', '127.0.0.1', port, hostile);
       const sent = await framewire(['send', '--frames', '10', '--fps', '100', '--to', `127.0.0.1:${port}`]);
       expect(sent.code, sent.stderr).to.equal(0);
@@ -65,7 +46,7 @@ describe('e2e: receive --from', function () {
     const reportFile = path.join(dir, 'report.json');
     const peer = startFramewirePeer(['receive', '--listen', '[::]:0', '--from', '::1/128', '--frames', '5', '--timeout', '20', '--report', reportFile]);
     const port = Number((await waitForStderr(peer, /framewire receive: \[::\]:(\d+) /))[1]);
-    const hostile = hijackerPackets(2);
+    const hostile = hijackerPackets(g, 2);
     await sendFrom('127.0.0.1', 'udp4', '127.0.0.1', port, hostile);
     const sent = await framewire(['send', '--frames', '5', '--fps', '100', '--to', `[::1]:${port}`]);
     expect(sent.code, sent.stderr).to.equal(0);
