@@ -7,6 +7,12 @@ import { SEQ_DUPLICATE, SEQ_IMPLAUSIBLE, SEQ_RESTART, SequenceTracker } from './
 
 /** A sender silent this long may be replaced by another SSRC. */
 export const SSRC_TAKEOVER_US = 1_000_000;
+/**
+ * An RTP timestamp this far (either way) from the stream's latest is a new timestamp line, not the stream going on:
+ * a sender restarted under the same SSRC (pinned with --ssrc) picks a new random timestamp offset (RFC 3550 section
+ * 5.1), and 10 s is far beyond any reordering or outage a frame could still be waited for across.
+ */
+export const TIMESTAMP_LINE_JUMP_SEC = 10;
 
 export interface StreamReaderOptions extends AssemblerOptions {
   /** Follow only this SSRC; otherwise follow the first seen and let another take over after 1 s of silence. */
@@ -65,7 +71,9 @@ export function createStreamReader(
   const depayloader = format.createDepayloader(g);
   const rtp = format.framing === 'rtp';
   const assembler = new FrameAssembler(g, depayloader.unitBytes, onFrame, { ...options, rtpTimestamps: rtp });
-  return rtp ? new RtpStreamReader(depayloader, assembler, options) : new BareStreamReader(depayloader, assembler);
+  return rtp
+    ? new RtpStreamReader(depayloader, assembler, options, format.clockRate * TIMESTAMP_LINE_JUMP_SEC)
+    : new BareStreamReader(depayloader, assembler);
 }
 
 abstract class BaseReader implements StreamReader {
@@ -106,8 +114,17 @@ class RtpStreamReader extends BaseReader {
   private readonly sequence = new SequenceTracker();
   private readonly pinned: boolean;
   private lastHeardUs = 0;
+  /** RTP timestamp of the latest packet placed, and one far from it seen once since (a new line, if another agrees). */
+  private lastTimestamp: number | undefined;
+  private farTimestamp: number | undefined;
 
-  constructor(depayloader: Depayloader, assembler: FrameAssembler, options: StreamReaderOptions) {
+  constructor(
+    depayloader: Depayloader,
+    assembler: FrameAssembler,
+    options: StreamReaderOptions,
+    /** A timestamp jump beyond this many clock ticks is a new timestamp line. */
+    private readonly maxTimestampJump: number,
+  ) {
     super(depayloader, assembler);
     const ssrc = options.ssrc;
     if (ssrc !== undefined && !(Number.isInteger(ssrc) && ssrc >= 0 && ssrc <= 0xffffffff)) {
@@ -126,10 +143,23 @@ class RtpStreamReader extends BaseReader {
       c.packetsMalformed++;
       return;
     }
+    const silentUs = arrivalUs - this.lastHeardUs;
     if (!this.follows(h.ssrc, arrivalUs)) {
       c.packetsForeignSsrc++;
       return;
     }
+    if (this.lastTimestamp !== undefined && Math.abs((h.timestamp - this.lastTimestamp) | 0) > this.maxTimestampJump) {
+      // A sender restarted under the same SSRC: after a silence of the takeover time at once, else once a second
+      // packet agrees (a frame's packets share a timestamp), so one corrupted timestamp cannot flush the frames in flight.
+      if (silentUs < SSRC_TAKEOVER_US && h.timestamp !== this.farTimestamp) {
+        this.farTimestamp = h.timestamp;
+        c.packetsMalformed++;
+        return;
+      }
+      this.assembler.restart();
+      this.sequence.reset();
+    }
+    this.lastTimestamp = h.timestamp;
     const seq = this.depayloader.extendedSequence
       ? this.depayloader.extendedSequence(datagram, h.payloadStart, h.payloadEnd, h.sequence)
       : this.sequence.extend(h.sequence);
@@ -164,6 +194,7 @@ class RtpStreamReader extends BaseReader {
       if (this.pinned || arrivalUs - this.lastHeardUs < SSRC_TAKEOVER_US) return false;
       this.assembler.restart();
       this.sequence.reset();
+      this.lastTimestamp = undefined;
       this.assembler.ssrc = ssrc;
       this.counts.ssrcChanges++;
     }
