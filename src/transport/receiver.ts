@@ -92,7 +92,10 @@ export interface ReceiverReport {
   latencyMs?: Percentiles;
   /** Frames sinks dropped because they could not keep up, by sink. */
   sinkDrops: Record<string, number>;
-  /** Frames a sink threw on (each counted, reception went on), with the first error's message, by sink. */
+  /**
+   * Frames a sink threw on or could not deliver later (a file it could not write), each counted while reception went
+   * on, with the first error's message, by sink.
+   */
   sinkErrors: Record<string, { count: number; first: string }>;
   /** Socket errors (an ICMP error for RTCP sent to a sender that is gone), and RTCP that had nowhere to go yet. */
   socketErrors: number;
@@ -326,7 +329,13 @@ export class Receiver {
     const sinkDrops: Record<string, number> = {};
     for (const sink of this.sinks) sinkDrops[sink.description] = sink.dropped;
     const sinkErrors: ReceiverReport['sinkErrors'] = {};
-    for (const [sink, errors] of this.sinkErrors) sinkErrors[sink.description] = errors;
+    for (const sink of this.sinks) {
+      const thrown = this.sinkErrors.get(sink);
+      const later = sink.failures?.count ? sink.failures : undefined;
+      if (thrown || later) {
+        sinkErrors[sink.description] = { count: (thrown?.count ?? 0) + (later?.count ?? 0), first: thrown?.first ?? later!.first };
+      }
+    }
     return {
       framesComplete: s.framesComplete,
       framesIncomplete: s.framesIncomplete,
