@@ -51,6 +51,7 @@ describe('e2e: png sink on a full disk', function () {
     // Every frame the sink took is a file or a counted failure (or a drop, when encoding fell behind).
     expect(written + failed.count + report.sinkDrops[sink]).to.be.at.least(FRAMES - 1).and.at.most(FRAMES);
     expect(failed.count).to.be.at.least(FRAMES / 2);
+    process.stdout.write(`      ${written} written, ${failed.count} failed (${failed.first}), ${report.sinkDrops[sink]} dropped\n`);
     expect(received.stderr).to.match(new RegExp(`${sink.replace(/[/.]/g, '\\$&')} failed on ${failed.count} frames \\(cannot write .*\\)`));
   });
 });
