@@ -3,7 +3,8 @@
  * framewire processes for N minutes (default 30) at 640x480 rgb24, 60 fps, with NACK and RTX repairing the loss
  * (RTCP muxed, back through the relay). Every 10 s it samples each process's RSS, CPU and open fds from /proc; the
  * receiver's frame log gives the delivered fps. Writes bench/results/NAME.json and NAME.png (the curves), prints the
- * checks (bench/soak-check.ts) and exits 1 when one fails. See docs/reliability.md.
+ * checks (bench/soak-check.ts) and exits 1 when one fails; `--soak --recheck FILE` checks a finished run's file again.
+ * See docs/reliability.md.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,17 +48,45 @@ function say(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-export function parseSoakOptions(argv: string[]): { minutes: number; out: string } {
-  const { values } = parseArgs({ args: argv, options: { soak: { type: 'boolean' }, 'soak-min': { type: 'string' }, out: { type: 'string' } } });
+export function parseSoakOptions(argv: string[]): { minutes: number; out: string; recheck?: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: { soak: { type: 'boolean' }, 'soak-min': { type: 'string' }, out: { type: 'string' }, recheck: { type: 'string' } },
+  });
   const minutes = Number(values['soak-min'] ?? 30);
   if (!Number.isFinite(minutes) || minutes < 1) throw new UsageError(`--soak-min: '${values['soak-min']}' must be a number of minutes, at least 1`);
   const out = values.out ?? 'soak';
   if (!/^[\w.-]+$/.test(out)) throw new UsageError(`--out: '${out}' must be a plain file name (letters, digits, . _ -)`);
-  return { minutes, out };
+  return { minutes, out, recheck: values.recheck };
+}
+
+/** The checks of a run, from its samples alone. */
+export function soakChecks(samples: Record<Role, SoakPoint[]>, deliveredFps: number[], minutes: number): SoakCheck[] {
+  const durationSec = minutes * 60;
+  const warm = warmUpSec(durationSec);
+  return [
+    ...ROLES.flatMap((role) => memoryChecks(role, samples[role], warm)),
+    fpsDriftCheck(deliveredFps, SAMPLE_SEC, fpsWindowSec(durationSec)),
+  ];
+}
+
+function printChecks(checks: SoakCheck[]): void {
+  for (const c of checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.value} (limit ${c.limit}; ${c.detail})`);
+}
+
+/** `--recheck FILE`: the checks of a finished run again (after the checks changed), its file and picture rewritten. */
+async function recheck(file: string): Promise<void> {
+  const results = JSON.parse(await readFile(file, 'utf8')) as SoakResults;
+  results.checks = soakChecks(results.samples, results.deliveredFps, results.settings.minutes);
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  await renderSoakChart(results, file.replace(/\.json$/, '.png'));
+  printChecks(results.checks);
+  if (results.checks.some((c) => !c.ok)) process.exitCode = 1;
 }
 
 export async function runSoak(argv: string[]): Promise<void> {
-  const { minutes, out } = parseSoakOptions(argv);
+  const { minutes, out, recheck: file } = parseSoakOptions(argv);
+  if (file) return recheck(file);
   const durationSec = minutes * 60;
   const machine = describeMachine(undefined);
   const seed = 1;
@@ -117,17 +146,17 @@ export async function runSoak(argv: string[]): Promise<void> {
     const log = await readFile(join(dir, 'receiver.frames.jsonl'), 'utf8');
     const arrivals = log.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { complete: boolean; arrivalUs: number })
       .filter((r) => r.complete).map((r) => r.arrivalUs).sort((a, b) => a - b);
-    const warm = warmUpSec(durationSec);
-    const checks = [...ROLES.flatMap((role) => memoryChecks(role, samples[role], warm)), fpsDriftCheck(arrivals, fpsWindowSec(durationSec))];
+    const deliveredFps = fpsSeries(arrivals, SAMPLE_SEC);
+    const checks = soakChecks(samples, deliveredFps, minutes);
     const results: SoakResults = {
       date: new Date().toISOString(), machine,
       settings: { minutes, size: SIZE, fps: FPS, loss: LOSS, latencyMs: LATENCY_MS, sampleSec: SAMPLE_SEC, seed },
-      samples, deliveredFps: fpsSeries(arrivals, SAMPLE_SEC), checks, sender: senderReport, receiver: receiverReport,
+      samples, deliveredFps, checks, sender: senderReport, receiver: receiverReport,
     };
     await mkdir(RESULTS_DIR, { recursive: true });
     await writeFile(join(RESULTS_DIR, `${out}.json`), `${JSON.stringify(results, null, 2)}\n`);
     await renderSoakChart(results, join(RESULTS_DIR, `${out}.png`)).catch((err: Error) => say(`chart not drawn: ${err.message}`));
-    for (const c of checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.value} (limit ${c.limit}; ${c.detail})`);
+    printChecks(checks);
     say(`  receiver: ${receiverReport.framesComplete} complete, ${receiverReport.framesIncomplete} incomplete of ${senderReport.framesSent} sent`);
     say(`wrote bench/results/${out}.json and bench/results/${out}.png`);
     if (checks.some((c) => !c.ok)) process.exitCode = 1;
