@@ -4,8 +4,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { framewire } from '../support/cli.js';
-import { finished, killLeftoverPeers, startFramewireReceiver } from '../support/peers.js';
+import { finished, killLeftoverPeers, startFramewirePeer, waitForStderr } from '../support/peers.js';
 import { scratchDir } from '../support/scratch.js';
+import { STARTUP_MS } from '../support/startup.js';
 
 const run = promisify(execFile);
 const FRAMES = 60;
@@ -16,7 +17,7 @@ const FRAMES = 60;
  * the summary and the report say how many frames the sink failed on and why.
  */
 describe('e2e: png sink on a full disk', function () {
-  this.timeout(60_000);
+  this.timeout(240_000);
   let dir: string;
   let cleanup: () => Promise<void>;
   let mounted: string | undefined;
@@ -36,10 +37,11 @@ describe('e2e: png sink on a full disk', function () {
     const out = path.join(mounted!, 'frames');
     const reportFile = path.join(dir, 'report.json');
     // Noise does not compress: each 160x120 frame is a PNG of about 57 KB, so the second one finds the disk full.
-    const { peer, port } = await startFramewireReceiver(['--sink', `png:${out}`, '--frames', String(FRAMES), '--timeout', '20', '--report', reportFile]);
+    const peer = startFramewirePeer(['receive', '--listen', '127.0.0.1:0', '--sink', `png:${out}`, '--frames', String(FRAMES), '--timeout', '60', '--report', reportFile]);
+    const port = Number((await waitForStderr(peer, /framewire receive: 127\.0\.0\.1:(\d+) /, STARTUP_MS))[1]);
     const sent = await framewire(['send', '--source', 'pattern:noise', '--frames', String(FRAMES), '--fps', '30', '--to', `127.0.0.1:${port}`]);
     expect(sent.code, sent.stderr).to.equal(0);
-    const received = await finished(peer, 30_000);
+    const received = await finished(peer, 120_000);
     expect(received.code, received.stderr).to.equal(0);
     const report = JSON.parse(await readFile(reportFile, 'utf8'));
     expect(report.framesComplete).to.equal(FRAMES);

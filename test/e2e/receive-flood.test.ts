@@ -6,6 +6,7 @@ import { udpDrained, udpSocket, vmRssMb } from '../../bench/proc.js';
 import { earliestSchedule, readFrameLog } from '../support/frame-log.js';
 import { finished, interrupt, killLeftoverPeers, startFramewirePeer, startPeer, waitForStderr } from '../support/peers.js';
 import { scratchDir } from '../support/scratch.js';
+import { STARTUP_MS } from '../support/startup.js';
 
 const FLOOD_SECONDS = 3;
 const FPS = 30;
@@ -19,7 +20,7 @@ const PERIOD_US = 1e6 / FPS;
  * was either read and counted by the receiver or dropped and counted by the kernel.
  */
 describe('e2e: a receiver under a garbage flood', function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let dir: string;
   let cleanup: () => Promise<void>;
   beforeEach(async () => ({ dir, cleanup } = await scratchDir('flood')));
@@ -32,13 +33,13 @@ describe('e2e: a receiver under a garbage flood', function () {
     const reportFile = path.join(dir, 'receive.json');
     const sendReport = path.join(dir, 'send.json');
     const receiver = startFramewirePeer(['receive', '--listen', '127.0.0.1:0', '--report', reportFile]);
-    const port = Number((await waitForStderr(receiver, /framewire receive: 127\.0\.0\.1:(\d+) /))[1]);
+    const port = Number((await waitForStderr(receiver, /framewire receive: 127\.0\.0\.1:(\d+) /, STARTUP_MS))[1]);
     const pid = receiver.child.pid!;
     const dropsBefore = (await udpSocket(port))!.drops;
     const rssBefore = (await vmRssMb(pid))!;
 
     const flood = startPeer(process.execPath, ['--import', 'tsx', 'test/support/flood.ts', '127.0.0.1', String(port), String(FLOOD_SECONDS), '7']);
-    await waitForStderr(flood, /flooding/);
+    await waitForStderr(flood, /flooding/, STARTUP_MS);
     // The real stream starts during the flood and runs past its end (5 s of paced frames from a start after the flood's).
     const sender = startFramewirePeer(['send', '--frames', String(FRAMES), '--fps', String(FPS), '--to', `127.0.0.1:${port}`, '--report', sendReport]);
     const rss: number[] = [];
@@ -51,7 +52,7 @@ describe('e2e: a receiver under a garbage flood', function () {
     }
     rss.push(...warm);
     const flooded = JSON.parse((await finished(flood, 10_000)).stdout) as { sent: number; refused: number; endUs: number; perSecond: number };
-    const sent = await finished(sender, 60_000);
+    const sent = await finished(sender, 120_000);
     expect(sent.code, sent.stderr).to.equal(0);
     await udpDrained(port);
     const dropped = (await udpSocket(port))!.drops - dropsBefore;

@@ -6,11 +6,12 @@ import { framewire } from '../support/cli.js';
 import { hijackerPackets, sendFrom } from '../support/hijacker.js';
 import { finished, killLeftoverPeers, startFramewirePeer, waitForStderr } from '../support/peers.js';
 import { scratchDir } from '../support/scratch.js';
+import { STARTUP_MS } from '../support/startup.js';
 
 const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
 
 describe('e2e: receive --from', function () {
-  this.timeout(60_000);
+  this.timeout(240_000);
   let dir: string;
   let cleanup: () => Promise<void>;
   beforeEach(async () => ({ dir, cleanup } = await scratchDir('receive-from')));
@@ -23,17 +24,17 @@ describe('e2e: receive --from', function () {
     it(`takes frames only from --from hosts and counts the rest as foreign (FRAMEWIRE_NATIVE=${native})`, async () => {
       const reportFile = path.join(dir, 'report.json');
       const peer = startFramewirePeer(
-        ['receive', '--listen', '127.0.0.1:0', '--from', '127.0.0.1/32', '--frames', '10', '--timeout', '20', '--report', reportFile],
+        ['receive', '--listen', '127.0.0.1:0', '--from', '127.0.0.1/32', '--frames', '10', '--timeout', '60', '--report', reportFile],
         { FRAMEWIRE_NATIVE: native },
       );
-      const port = Number((await waitForStderr(peer, /framewire receive: 127\.0\.0\.1:(\d+) .* from 127\.0\.0\.1\/32/))[1]);
+      const port = Number((await waitForStderr(peer, /framewire receive: 127\.0\.0\.1:(\d+) .* from 127\.0\.0\.1\/32/, STARTUP_MS))[1]);
       // The hijacker's address is another loopback address, outside the one --from allows; it sends first, so without
       // the filter the receiver would follow its SSRC and turn the real sender away.
       const hostile = hijackerPackets(g, 3);
       await sendFrom('127.0.0.2', 'udp4', '127.0.0.1', port, hostile);
       const sent = await framewire(['send', '--frames', '10', '--fps', '100', '--to', `127.0.0.1:${port}`]);
       expect(sent.code, sent.stderr).to.equal(0);
-      const received = await finished(peer, 20_000);
+      const received = await finished(peer, 120_000);
       expect(received.code, received.stderr).to.equal(0);
       const report = JSON.parse(await readFile(reportFile, 'utf8'));
       expect(report).to.include({ framesComplete: 10, framesCorrupt: 0, packetsForeignSource: hostile.length, packetsForeignSsrc: 0, ssrcChanges: 0 });
@@ -44,13 +45,13 @@ describe('e2e: receive --from', function () {
 
   it('takes IPv6 prefixes, and on a dual-stack socket turns away an IPv4 sender an IPv6-only --from leaves out', async () => {
     const reportFile = path.join(dir, 'report.json');
-    const peer = startFramewirePeer(['receive', '--listen', '[::]:0', '--from', '::1/128', '--frames', '5', '--timeout', '20', '--report', reportFile]);
-    const port = Number((await waitForStderr(peer, /framewire receive: \[::\]:(\d+) /))[1]);
+    const peer = startFramewirePeer(['receive', '--listen', '[::]:0', '--from', '::1/128', '--frames', '5', '--timeout', '60', '--report', reportFile]);
+    const port = Number((await waitForStderr(peer, /framewire receive: \[::\]:(\d+) /, STARTUP_MS))[1]);
     const hostile = hijackerPackets(g, 2);
     await sendFrom('127.0.0.1', 'udp4', '127.0.0.1', port, hostile);
     const sent = await framewire(['send', '--frames', '5', '--fps', '100', '--to', `[::1]:${port}`]);
     expect(sent.code, sent.stderr).to.equal(0);
-    const received = await finished(peer, 20_000);
+    const received = await finished(peer, 120_000);
     expect(received.code, received.stderr).to.equal(0);
     const report = JSON.parse(await readFile(reportFile, 'utf8'));
     expect(report).to.include({ framesComplete: 5, packetsForeignSource: hostile.length, ssrcChanges: 0 });

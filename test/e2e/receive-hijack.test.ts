@@ -7,10 +7,11 @@ import { readFrameLog } from '../support/frame-log.js';
 import { startHijacker } from '../support/hijacker.js';
 import { finished, interrupt, killLeftoverPeers, startFramewirePeer, waitForStderr } from '../support/peers.js';
 import { scratchDir } from '../support/scratch.js';
+import { STARTUP_MS } from '../support/startup.js';
 import { until } from '../support/until.js';
 
 const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
-const FRAMES = 60;
+const FRAMES = 150;
 
 /**
  * A second sender of valid-looking RTP on another SSRC, on the same port as a live stream (a framewire send
@@ -18,7 +19,7 @@ const FRAMES = 60;
  * silent for the takeover time (SSRC_TAKEOVER_US), which the receiver's own frame log times.
  */
 describe('e2e: a second SSRC on a live stream', function () {
-  this.timeout(90_000);
+  this.timeout(240_000);
   let dir: string;
   let cleanup: () => Promise<void>;
   beforeEach(async () => ({ dir, cleanup } = await scratchDir('hijack')));
@@ -31,18 +32,18 @@ describe('e2e: a second SSRC on a live stream', function () {
     const reportFile = path.join(dir, 'receive.json');
     const logFile = path.join(dir, 'receive.frames.jsonl');
     const receiver = startFramewirePeer(['receive', '--listen', '127.0.0.1:0', '--report', reportFile]);
-    const port = Number((await waitForStderr(receiver, /framewire receive: 127\.0\.0\.1:(\d+) /))[1]);
+    const port = Number((await waitForStderr(receiver, /framewire receive: 127\.0\.0\.1:(\d+) /, STARTUP_MS))[1]);
     const live = startFramewirePeer(['send', '--ssrc', '1', '--frames', String(FRAMES), '--fps', '30', '--to', `127.0.0.1:${port}`]);
     let records = await readFrameLog(logFile);
     const refresh = async (): Promise<void> => { records = await readFrameLog(logFile); };
     const stamped = (): number => records.filter((r) => r.indexFrom === 'stamp' && r.complete).length;
     // The hijacker starts once the receiver follows the live stream, and keeps going after it ends.
-    await until(() => stamped() >= 3, () => `3 live frames, got ${stamped()}`, 20_000, refresh);
+    await until(() => stamped() >= 3, () => `3 live frames, got ${stamped()}`, 60_000, refresh);
     const hijacker = startHijacker(g, port);
-    const sent = await finished(live, 30_000);
+    const sent = await finished(live, 120_000);
     expect(sent.code, sent.stderr).to.equal(0);
     const foreign = (): number => records.filter((r) => r.indexFrom !== 'stamp' && r.complete).length;
-    await until(() => foreign() >= 5, () => `5 frames of the second sender after the takeover, got ${foreign()}`, 20_000, refresh);
+    await until(() => foreign() >= 5, () => `5 frames of the second sender after the takeover, got ${foreign()}`, 60_000, refresh);
     await hijacker.stop();
     const received = await interrupt(receiver);
     expect(received.code, received.stderr).to.equal(0);

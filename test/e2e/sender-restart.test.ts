@@ -7,6 +7,7 @@ import { CuttingForwarder } from '../support/cutting-forwarder.js';
 import { readFrameLog } from '../support/frame-log.js';
 import { finished, interrupt, killLeftoverPeers, startFramewirePeer, waitForStderr } from '../support/peers.js';
 import { scratchDir } from '../support/scratch.js';
+import { STARTUP_MS } from '../support/startup.js';
 import { until } from '../support/until.js';
 
 /**
@@ -16,7 +17,7 @@ import { until } from '../support/until.js';
  * supervisor restarting a crashed sender would take.
  */
 describe('e2e: a sender killed mid-frame and restarted', function () {
-  this.timeout(90_000);
+  this.timeout(240_000);
   let dir: string;
   let cleanup: () => Promise<void>;
   let forwarder: CuttingForwarder | undefined;
@@ -32,7 +33,7 @@ describe('e2e: a sender killed mid-frame and restarted', function () {
     it(sameSsrc ? 'same SSRC (--ssrc): one incomplete frame, then the new stream whole' : 'new SSRC: one incomplete frame, then the new stream whole', async () => {
       const reportFile = path.join(dir, 'receive.json');
       const receiver = startFramewirePeer(['receive', '--listen', '127.0.0.1:0', '--report', reportFile]);
-      const port = Number((await waitForStderr(receiver, /framewire receive: 127\.0\.0\.1:(\d+) /))[1]);
+      const port = Number((await waitForStderr(receiver, /framewire receive: 127\.0\.0\.1:(\d+) /, STARTUP_MS))[1]);
       forwarder = await CuttingForwarder.open(port);
       const ssrc = sameSsrc ? ['--ssrc', '4242'] : [];
       const stream = ['--fps', '30', '--to', `127.0.0.1:${forwarder.port}`, ...ssrc];
@@ -43,14 +44,14 @@ describe('e2e: a sender killed mid-frame and restarted', function () {
         killedAt = Date.now();
         first.child.kill('SIGKILL');
       });
-      const killed = await finished(first, 30_000);
+      const killed = await finished(first, 120_000);
       expect(killed.code, `killed, not ended (forwarded ${forwarder.forwarded})`).to.equal(null);
       await sleep(Math.max(0, killedAt + SSRC_TAKEOVER_US / 1000 + 200 - Date.now()));
       const second = await finished(startFramewirePeer(['send', ...stream, '--frames', '20']), 30_000);
       expect(second.code, second.stderr).to.equal(0);
       const records = (): Promise<number> => readFrameLog(path.join(dir, 'receive.frames.jsonl')).then((r) => r.length);
       let seen = 0;
-      await until(() => seen >= 31, () => `31 frames handed over, got ${seen} (forwarded ${forwarder!.forwarded}); ${receiver.output()}`, 10_000, async () => { seen = await records(); });
+      await until(() => seen >= 31, () => `31 frames handed over, got ${seen} (forwarded ${forwarder!.forwarded}); ${receiver.output()}`, 60_000, async () => { seen = await records(); });
       const received = await interrupt(receiver);
       expect(received.code, received.stderr).to.equal(0);
       const report = JSON.parse(await readFile(reportFile, 'utf8'));

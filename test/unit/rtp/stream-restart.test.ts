@@ -45,6 +45,22 @@ describe('stream reader: a sender restarted under the same SSRC', () => {
     expect(reader.stats.packetsMalformed).to.equal(1);
   });
 
+  it('a stream cut off for a minute (a relay restarted) is not a restart: its timestamps kept time, its loss is counted', () => {
+    const { received, onFrame } = collector();
+    const reader = rtpReader(g, onFrame);
+    const w = rtpWriter(g, { mtu: 200, ssrc: 7, initialSequence: 5, initialTimestamp: 0x5000 });
+    let lost = 0;
+    for (let k = 0; k < 3700; k++) {
+      // Frames at 60 fps; those of the minute from the 100th on never arrive.
+      const packets = packetsOf(w, makeFrame(g, k, k * 16_667));
+      if (k >= 100 && k < 3700 - 3) lost += packets.length;
+      else packets.forEach((d, i) => reader.push(d, 1_000_000 + k * 16_667 + i));
+    }
+    reader.flush();
+    expect(received.every((r) => r.info.complete)).to.equal(true);
+    expect(reader.stats).to.include({ framesComplete: 103, packetsLost: lost, packetsMalformed: 0 });
+  });
+
   it('a single packet with a far timestamp (corrupted) flushes nothing', () => {
     const { received, onFrame } = collector();
     const reader = rtpReader(g, onFrame);
