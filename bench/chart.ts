@@ -2,18 +2,10 @@
  * The README's picture: delivered fps per frame size, framewire against GStreamer (rgb24, mtu 1400) on a log
  * scale, drawn by uPlot in headless Chromium and saved as a PNG.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { machineLine } from './machine.js';
 import type { Engine } from './plan.js';
 import type { BenchResults } from './results.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { screenshot, uplotAssets } from './screenshot.js';
 const WIDTH = 1000;
 const HEIGHT = 560;
 
@@ -101,21 +93,6 @@ new uPlot({
 }
 
 export async function renderChart(results: BenchResults, pngPath: string): Promise<void> {
-  const require = createRequire(import.meta.url);
-  const dist = join(require.resolve('uplot'), '..');
-  const [js, css] = await Promise.all([
-    readFile(join(dist, 'uPlot.iife.min.js'), 'utf8'),
-    readFile(join(dist, 'uPlot.min.css'), 'utf8'),
-  ]);
-  const dir = await mkdtemp(join(tmpdir(), 'framewire-chart-'));
-  try {
-    const html = join(dir, 'chart.html');
-    await writeFile(html, chartPage(results, js, css));
-    await promisify(execFile)(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars',
-      `--user-data-dir=${join(dir, 'profile')}`, `--screenshot=${pngPath}`, `--window-size=${WIDTH},${HEIGHT}`,
-      pathToFileURL(html).href], { timeout: 60_000 });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const { js, css } = await uplotAssets();
+  await screenshot(chartPage(results, js, css), pngPath, WIDTH, HEIGHT);
 }

@@ -77,7 +77,7 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
 async function readPort(file: string, probe: Promise<unknown>): Promise<number> {
   let exited = false;
   void probe.then(() => { exited = true; });
-  for (let i = 0; i < 500 && !exited; i++) {
+  for (let i = 0; i < 3000 && !exited; i++) { // python starts slowly on a busy machine: up to 30 s
     const text = await readFile(file, 'utf8').catch(() => '');
     if (text) return Number(text);
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -2,7 +2,7 @@
  * `npm run bench`: framewire against GStreamer on the same raw-video RTP wire, sender and receiver as separate
  * processes over loopback, engines alternating run by run; plus latency at 30 fps, a long memory run and the
  * iperf3 packet-rate ceiling. Writes bench/results/<name>.json and .md, and the README chart (docs/bench-fps.png)
- * for a full run. See docs/bench.md.
+ * for a full run. See docs/bench.md. `--soak` runs the soak instead (bench/soak.ts, docs/reliability.md).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { parseOptions, planRows, rowLabel, type BenchOptions, type Engine, type 
 import { renderMarkdown } from './report-md.js';
 import { addRelayCost, fpsRatio, summarizeRuns, type BenchResults, type RowResult } from './results.js';
 import { frameBytes, type RunResult } from './row.js';
+import { runSoak } from './soak.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const DOCS_CHART = fileURLToPath(new URL('../docs/bench-fps.png', import.meta.url));
@@ -137,7 +138,9 @@ async function main(): Promise<void> {
   if (results.failures.length) process.exitCode = 1;
 }
 
-await main().catch((err: unknown) => {
+// The soak is a run of its own (30 minutes by default), not a row of the comparison.
+const run = process.argv.includes('--soak') ? () => runSoak(process.argv.slice(2)) : main;
+await run().catch((err: unknown) => {
   say(err instanceof UsageError ? err.message : (err as Error).stack ?? String(err));
   process.exitCode = err instanceof UsageError ? 2 : 1;
 });

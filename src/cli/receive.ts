@@ -7,8 +7,9 @@ import { payloadFormat } from '../rtp/formats/index.js';
 import type { SdpStream } from '../rtp/sdp.js';
 import type { Sink } from '../sinks/sink.js';
 import { createSink } from '../sinks/spec.js';
-import { formatEndpoint, parseEndpoint, type Endpoint } from '../transport/endpoint.js';
+import { formatEndpoint, isLoopback, parseEndpoint, type Endpoint } from '../transport/endpoint.js';
 import { Receiver, type ReceiverOptions, type ReceiverReport } from '../transport/receiver.js';
+import { SourceFilter } from '../transport/source-filter.js';
 import { SettingError, UsageError } from '../usage-error.js';
 import { withExitCode } from './command.js';
 import { FrameLog, frameLogPath } from './frame-log.js';
@@ -29,6 +30,7 @@ export function receiveCommand(): Command {
     .option('--timeout <sec>', 'end after SEC seconds without packets', positiveNumber('--timeout'))
     .option('--partial', 'hand incomplete frames to sinks too')
     .option('--ssrc <n>', 'follow only this SSRC', parseSsrc)
+    .option('--from <host[/prefix]>', 'take datagrams only from these hosts or networks, IPv4 or IPv6 (repeatable, or a comma list)', collect)
     .option('--latency <ms>', 'how long a frame waits for missing packets once a newer frame has started', nonNegativeNumber('--latency'), 10)
     .option('--rtcp-mux', 'RTCP on the RTP port (RFC 5761) instead of the port above it')
     .option('--rtcp-interval <ms>', 'ms between RTCP receiver reports (randomized 0.5-1.5x)', positiveNumber('--rtcp-interval'), 200)
@@ -51,6 +53,7 @@ interface ReceiveFlags {
   timeout?: number;
   partial?: boolean;
   ssrc?: number;
+  from?: string[];
   latency: number;
   rtcpMux?: boolean;
   rtcpInterval: number;
@@ -112,6 +115,7 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   // Everything that can be wrong is found before a sink opens or a frame is waited for: a wire that cannot carry
   // this frame size (raw: one datagram a frame), and where the report and the frame log are to go.
   payloadFormat(opts.wire).createDepayloader(geometry);
+  const sources = opts.from ? SourceFilter.parse(opts.from) : undefined;
   if (opts.report) {
     await prepareOutputFile(opts.report, 'report');
     await prepareOutputFile(frameLogPath(opts.report), 'report');
@@ -121,7 +125,7 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const frameLog = opts.report ? new FrameLog(frameLogPath(opts.report)) : undefined;
   const receiver = await openReceiver({
     listen, geometry, wire: opts.wire, sinks, frames: opts.frames, timeoutSec: opts.timeout, fps,
-    partial: opts.partial, ssrc: opts.ssrc, latencyMs: opts.latency, rtcpMux: opts.rtcpMux || sdp?.rtcpMux,
+    partial: opts.partial, ssrc: opts.ssrc, from: sources, latencyMs: opts.latency, rtcpMux: opts.rtcpMux || sdp?.rtcpMux,
     rtcpIntervalMs: opts.rtcpInterval, onFrame: frameLog?.write, timing: opts.timing,
     rtcpTo: opts.rtcpTo === undefined ? undefined : parseEndpoint(opts.rtcpTo, '--rtcp-to'),
     nack: nack ? { rtxPayloadType, mediaPayloadType: sdp?.payloadType } : undefined,
@@ -130,8 +134,13 @@ async function runReceive(opts: ReceiveFlags, cmd: Command): Promise<number> {
   const removeInterrupt = onInterrupt(() => receiver.stop());
   process.stderr.write(
     `framewire receive: ${formatEndpoint(receiver.address)} ${geometry.width}x${geometry.height} ${geometry.format} ` +
-    `(${opts.wire}) -> ${sinks.map((s) => s.description).join(', ')}\n`,
+    `(${opts.wire}) -> ${sinks.map((s) => s.description).join(', ')}${sources ? ` from ${sources.description}` : ''}\n`,
   );
+  if (!sources && !isLoopback(receiver.address.host)) {
+    process.stderr.write(
+      `framewire receive: warning: listening on ${receiver.address.host}: anyone who can reach this port can inject frames (limit senders with --from)\n`,
+    );
+  }
   let previous = receiver.progress();
   const stopStatus = startStatusLine(() => {
     const now = receiver.progress();
@@ -197,5 +206,5 @@ function summary(r: ReceiverReport): string {
     : 'rates not measured (they need two frames, or the frame rate from --sdp)';
   return `framewire receive: ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
     `packets ${r.packetsReceived} received, ${r.packetsLost} lost, ${r.packetsDuplicate} duplicate, ` +
-    `${r.packetsMalformed} malformed; ${rates}${latency}${drops}${errors} (ended: ${r.endReason})\n`;
+    `${r.packetsMalformed} malformed${r.packetsForeignSource > 0 ? `, ${r.packetsForeignSource} foreign (not --from)` : ''}; ${rates}${latency}${drops}${errors} (ended: ${r.endReason})\n`;
 }

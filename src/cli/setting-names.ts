@@ -25,6 +25,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   html: '--html',
   out: '--out',
   sdp: '--sdp',
+  from: '--from',
 };
 
 /** The message of a library error, with its setting named by its flag (a setting with no flag keeps its name). */

@@ -126,10 +126,13 @@ export function buildSdp(options: SdpOptions): string {
   return write(session);
 }
 
-/** fmtp parameters, tolerant of the spacing variations senders use ("a=b;c=d", "a=b; c=d"). */
-function fmtpParams(config: string): Map<string, string> {
+/**
+ * fmtp parameters, tolerant of the spacing variations senders use ("a=b;c=d", "a=b; c=d"). sdp-transform turns every
+ * field that looks like a number into one (`a=fmtp:96 5`), so the config and codec names are read as text here.
+ */
+function fmtpParams(config: string | number): Map<string, string> {
   const params = new Map<string, string>();
-  for (const part of config.split(';')) {
+  for (const part of String(config).split(';')) {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim();
     if (key !== '') params.set(key, eq < 0 ? '' : part.slice(eq + 1).trim());
@@ -169,7 +172,7 @@ export function parseSdp(text: string, field = '--sdp'): SdpStream {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UsageError(`${field}: video m-line port ${media.port} must be from 1 to 65535`);
   }
-  const rtpmap = (media.rtp ?? []).find((r) => r.codec.toLowerCase() === 'raw' && r.rate === VIDEO_CLOCK_HZ);
+  const rtpmap = (media.rtp ?? []).find((r) => String(r.codec).toLowerCase() === 'raw' && r.rate === VIDEO_CLOCK_HZ);
   if (rtpmap === undefined) {
     throw new UsageError(`${field}: no raw video rtpmap in the video m-line (a=rtpmap:PT raw/90000)`);
   }
@@ -194,15 +197,15 @@ export function parseSdp(text: string, field = '--sdp'): SdpStream {
     field,
   );
   const address = media.connection?.ip ?? sdp.connection?.ip;
-  if (address === undefined || address === '') {
+  if (address === undefined || String(address) === '') {
     throw new UsageError(`${field}: no connection address (c=IN IP4 ADDRESS)`);
   }
   // c=IN IP4 ADDRESS[/TTL[/COUNT]]: the address the stream is sent to, so the one a receiver listens on.
-  const host = address.split('/')[0]!;
+  const host = String(address).split('/')[0]!;
   if (isIP(host) === 0) throw new UsageError(`${field}: connection address '${host}' is not an IP address`);
   const fps = frameRate(params, media.framerate);
   const nack = (media.rtcpFb ?? []).some((fb) => fb.type === 'nack' && !fb.subtype && (String(fb.payload) === String(pt) || fb.payload === '*'));
-  const rtxMap = (media.rtp ?? []).find((r) => r.codec.toLowerCase() === 'rtx' &&
+  const rtxMap = (media.rtp ?? []).find((r) => String(r.codec).toLowerCase() === 'rtx' &&
     (media.fmtp ?? []).some((f) => f.payload === r.payload && fmtpParams(f.config).get('apt') === String(pt)));
   return {
     geometry,

@@ -7,6 +7,13 @@ import { SEQ_DUPLICATE, SEQ_IMPLAUSIBLE, SEQ_RESTART, SequenceTracker } from './
 
 /** A sender silent this long may be replaced by another SSRC. */
 export const SSRC_TAKEOVER_US = 1_000_000;
+/**
+ * An RTP timestamp this far (either way) from where the stream's clock should be by now is a new timestamp line, not
+ * the stream going on: a sender restarted under the same SSRC (pinned with --ssrc) picks a new random timestamp offset
+ * (RFC 3550 section 5.1), while a stream that was cut off (a relay restarted, a link down) comes back with its
+ * timestamps advanced by about the time it was away, and its loss is still counted.
+ */
+export const TIMESTAMP_LINE_JUMP_SEC = 10;
 
 export interface StreamReaderOptions extends AssemblerOptions {
   /** Follow only this SSRC; otherwise follow the first seen and let another take over after 1 s of silence. */
@@ -65,7 +72,9 @@ export function createStreamReader(
   const depayloader = format.createDepayloader(g);
   const rtp = format.framing === 'rtp';
   const assembler = new FrameAssembler(g, depayloader.unitBytes, onFrame, { ...options, rtpTimestamps: rtp });
-  return rtp ? new RtpStreamReader(depayloader, assembler, options) : new BareStreamReader(depayloader, assembler);
+  return rtp
+    ? new RtpStreamReader(depayloader, assembler, options, format.clockRate)
+    : new BareStreamReader(depayloader, assembler);
 }
 
 abstract class BaseReader implements StreamReader {
@@ -106,8 +115,19 @@ class RtpStreamReader extends BaseReader {
   private readonly sequence = new SequenceTracker();
   private readonly pinned: boolean;
   private lastHeardUs = 0;
+  /** RTP timestamp of the latest packet and its arrival; a far one seen once since (a new line, if another agrees). */
+  private lastTimestamp: number | undefined;
+  private lastTimestampUs = 0;
+  private farTimestamp: number | undefined;
+  private readonly maxTimestampJump: number;
 
-  constructor(depayloader: Depayloader, assembler: FrameAssembler, options: StreamReaderOptions) {
+  constructor(
+    depayloader: Depayloader,
+    assembler: FrameAssembler,
+    options: StreamReaderOptions,
+    /** The RTP clock, ticks a second. */
+    private readonly clockRate: number,
+  ) {
     super(depayloader, assembler);
     const ssrc = options.ssrc;
     if (ssrc !== undefined && !(Number.isInteger(ssrc) && ssrc >= 0 && ssrc <= 0xffffffff)) {
@@ -115,6 +135,7 @@ class RtpStreamReader extends BaseReader {
     }
     this.pinned = ssrc !== undefined;
     assembler.ssrc = ssrc;
+    this.maxTimestampJump = clockRate * TIMESTAMP_LINE_JUMP_SEC;
   }
 
   accept(datagram: Buffer, h: ParsedRtpHeader | undefined, arrivalUs: number): void {
@@ -126,10 +147,24 @@ class RtpStreamReader extends BaseReader {
       c.packetsMalformed++;
       return;
     }
+    const silentUs = arrivalUs - this.lastHeardUs;
     if (!this.follows(h.ssrc, arrivalUs)) {
       c.packetsForeignSsrc++;
       return;
     }
+    if (this.isNewTimestampLine(h.timestamp, arrivalUs)) {
+      // A sender restarted under the same SSRC: after a silence of the takeover time at once, else once a second
+      // packet agrees (a frame's packets share a timestamp), so one corrupted timestamp cannot flush the frames in flight.
+      if (silentUs < SSRC_TAKEOVER_US && h.timestamp !== this.farTimestamp) {
+        this.farTimestamp = h.timestamp;
+        c.packetsMalformed++;
+        return;
+      }
+      this.assembler.restart();
+      this.sequence.reset();
+    }
+    this.lastTimestamp = h.timestamp;
+    this.lastTimestampUs = arrivalUs;
     const seq = this.depayloader.extendedSequence
       ? this.depayloader.extendedSequence(datagram, h.payloadStart, h.payloadEnd, h.sequence)
       : this.sequence.extend(h.sequence);
@@ -155,6 +190,13 @@ class RtpStreamReader extends BaseReader {
     assembler.fill(slot, datagram, runs, arrivalUs);
   }
 
+  /** The timestamp is far from where the stream's clock should be by now: TIMESTAMP_LINE_JUMP_SEC either way. */
+  private isNewTimestampLine(timestamp: number, arrivalUs: number): boolean {
+    if (this.lastTimestamp === undefined) return false;
+    const expected = (this.lastTimestamp + Math.round(((arrivalUs - this.lastTimestampUs) * this.clockRate) / 1e6)) >>> 0;
+    return Math.abs((timestamp - expected) | 0) > this.maxTimestampJump;
+  }
+
   /** Decides whether a packet of `ssrc` is ours, letting a new sender take over from one gone silent. */
   private follows(ssrc: number, arrivalUs: number): boolean {
     const followed = this.assembler.ssrc;
@@ -164,6 +206,7 @@ class RtpStreamReader extends BaseReader {
       if (this.pinned || arrivalUs - this.lastHeardUs < SSRC_TAKEOVER_US) return false;
       this.assembler.restart();
       this.sequence.reset();
+      this.lastTimestamp = undefined;
       this.assembler.ssrc = ssrc;
       this.counts.ssrcChanges++;
     }

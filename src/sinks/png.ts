@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Frame, FrameGeometry } from '../frame.js';
 import { frameBytes, geometryOf } from '../frame.js';
 import { loadSharp, type Sharp } from '../load-sharp.js';
-import { prepareOutputDir } from '../output-file.js';
+import { prepareOutputDir, writeFileAtomic } from '../output-file.js';
 import { asRgb24, rgb24Bytes } from '../pixels.js';
 import type { ReceivedFrameInfo, Sink } from './sink.js';
 
@@ -43,6 +43,8 @@ export class PngSink implements Sink {
   dropped = 0;
   /** Files written so far. */
   written = 0;
+  /** Frames whose file could not be written (ENOSPC, a directory gone), with the first error; writing goes on. */
+  readonly failures = { count: 0, first: '' };
 
   private encoding: Promise<void> | undefined;
   private readonly waiting: Held[] = [];
@@ -50,7 +52,6 @@ export class PngSink implements Sink {
   private spare: Held[] = [];
   /** uyvy frames are converted here for the encoder; rgb24 frames go to it as held. */
   private rgb = Buffer.alloc(0);
-  private error: Error | undefined;
   private sharp: Sharp | undefined;
 
   constructor(
@@ -80,9 +81,9 @@ export class PngSink implements Sink {
     }
   }
 
+  /** Resolves once every frame taken is written or counted in `failures`. */
   async close(): Promise<void> {
     await this.encoding;
-    if (this.error) throw this.error;
   }
 
   private queueLength(bytes: number): number {
@@ -116,12 +117,13 @@ export class PngSink implements Sink {
     const pixels = asRgb24(held.geometry, held.data, this.rgb);
     const file = join(this.dir, pngFrameName(held.number));
     try {
-      await this.sharp!(pixels, { raw: { width, height, channels: 3 } })
-        .png({ compressionLevel: 3 })
-        .toFile(file);
+      // Whole files or none: a disk that fills up mid-file leaves no truncated PNG behind.
+      const png = await this.sharp!(pixels, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer();
+      await writeFileAtomic(file, png);
       this.written++;
     } catch (err) {
-      this.error ??= new Error(`png sink: cannot write ${file}: ${(err as Error).message}`);
+      // A full disk may free up again: count this frame and go on with the next.
+      if (this.failures.count++ === 0) this.failures.first = (err as Error).message;
     }
   }
 }

@@ -26,6 +26,12 @@ export interface Sink {
   /** Frames this sink had to drop because it could not keep up. */
   readonly dropped: number;
   /**
+   * Frames it took but could not deliver later, off the receive path (a file it could not write: a full disk), with
+   * the first error's message; it goes on with the next frame. The receiver reports these with the frames `write`
+   * threw on.
+   */
+  readonly failures?: { count: number; first: string };
+  /**
    * Called once by the receiver before the first write, for sinks that show live numbers (packet loss is only
    * known to the receiver) or that can end the run (a window the user closes).
    */

@@ -3,6 +3,7 @@ import { nowUs } from '../frame.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import { socketHost, type Endpoint } from './endpoint.js';
 import type { FramePort, OnDatagram, UdpPort } from './port.js';
+import type { SourceFilter } from './source-filter.js';
 import { bindSocket, closeSocket, connectSocket } from './udp.js';
 
 /**
@@ -27,12 +28,14 @@ class DgramPort implements UdpPort {
     protected readonly socket: dgram.Socket,
     private readonly connected: boolean,
     onDatagram: OnDatagram,
+    accept?: SourceFilter,
   ) {
     const { address, port } = socket.address();
     this.address = { host: address, port };
     // An ICMP port unreachable surfaces as 'error' (recvmsg ECONNREFUSED) when the loop polls before the next send.
     socket.on('error', () => void this.receiveErrors++);
     socket.on('message', (msg, rinfo) => {
+      if (accept && !accept.allowsAddress(rinfo.address)) return; // neither delivered nor answered
       if (!connected && (this.peer?.port !== rinfo.port || this.peer.address !== rinfo.address)) {
         this.peer = { address: rinfo.address, port: rinfo.port };
       }
@@ -104,6 +107,6 @@ export async function connectDgramPort(to: Endpoint, onDatagram: OnDatagram): Pr
 }
 
 /** A node:dgram socket bound to `listen` that reads and answers its latest sender. */
-export async function bindDgramPort(listen: Endpoint, onDatagram: OnDatagram): Promise<UdpPort> {
-  return new DgramPort(await bindSocket(listen), false, onDatagram);
+export async function bindDgramPort(listen: Endpoint, onDatagram: OnDatagram, accept?: SourceFilter): Promise<UdpPort> {
+  return new DgramPort(await bindSocket(listen), false, onDatagram, accept);
 }

@@ -26,7 +26,10 @@ export interface PacingReport {
   realtime?: boolean;
   /** Packets refused by the kernel, or still queued when the sender stopped: lost. */
   dropped: number;
-  /** Frames whose first packet was due later than the frame's own time: the previous one was still going out. */
+  /**
+   * Frames whose first packet was due later than the frame's own time (JS was late, or the previous frame still
+   * going out): each is squeezed into the rest of its slot, at most twice as fast, so the delay does not last.
+   */
   framesDelayed: number;
 }
 
@@ -53,9 +56,16 @@ export abstract class FramePacer {
    * Resolves once the packets' buffers are free again (copied into the native queue, or sent by the timers).
    */
   send(packets: OutgoingPackets, frameNs: number, signal?: AbortSignal): Promise<void> {
-    const { spacingNs } = frameSchedule(this.mode, this.periodNs, packets.count);
+    let { spacingNs } = frameSchedule(this.mode, this.periodNs, packets.count);
     const firstDueNs = Math.max(frameNs, this.nextFreeNs, monotonicNs() + START_MARGIN_NS);
-    if (firstDueNs > frameNs + spacingNs) this.framesDelayed++;
+    if (firstDueNs > frameNs + spacingNs) {
+      // Late (JS was held up, or the frame before was): squeeze this frame into what is left of its own slot, at
+      // most twice as fast as the schedule, so a delay is caught up within a few frames instead of being kept for
+      // the rest of the stream (its latency would only ever grow).
+      this.framesDelayed++;
+      const slotEndNs = frameNs + packets.count * spacingNs;
+      spacingNs = Math.max(spacingNs / CATCH_UP_RATE, (slotEndNs - firstDueNs) / packets.count);
+    }
     this.nextFreeNs = firstDueNs + packets.count * spacingNs;
     this.packets += packets.count;
     return this.queue(packets, firstDueNs, spacingNs, signal);
@@ -71,6 +81,9 @@ export abstract class FramePacer {
   protected abstract queue(packets: OutgoingPackets, firstDueNs: number, spacingNs: number, signal?: AbortSignal): Promise<void>;
   protected abstract achieved(): Omit<PacingReport, 'mode' | 'path' | 'framesDelayed'>;
 }
+
+/** How much faster than its schedule a late frame may go to catch up. */
+const CATCH_UP_RATE = 2;
 
 /** Time JS needs to queue a frame that is due at once, before the thread may send its first packet. */
 const START_MARGIN_NS = 1_000_000;

@@ -5,6 +5,7 @@ import { nowUs } from '../frame.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 import { SOCKADDR_BYTES, sockaddrOf } from './sockaddr.js';
+import type { SourceFilter } from './source-filter.js';
 import type { FramePort, OnDatagram, UdpPort } from './port.js';
 import { monotonicOriginNs } from './monotonic-origin.js';
 import { Pacer, type OnPacerRecord, type PacerAddon, type PacerOptions } from './pacer.js';
@@ -114,11 +115,17 @@ export function connectNativeLink(to: Endpoint, path = NATIVE_ADDON_PATH): Nativ
  * A socket bound to `listen` that reads in recvmmsg batches and answers its latest sender, or undefined when the
  * addon is not to be used.
  */
-export function bindNativeInput(listen: Endpoint, onDatagram: OnDatagram, path = NATIVE_ADDON_PATH): NativeDatagramInput | undefined {
+export function bindNativeInput(
+  listen: Endpoint,
+  onDatagram: OnDatagram,
+  path = NATIVE_ADDON_PATH,
+  accept?: SourceFilter,
+): NativeDatagramInput | undefined {
   const addon = usableAddon(path);
   if (!addon) return undefined;
   const [host, port, ipv6] = socketArgs(listen);
-  return new NativeDatagramInput(addon, addon.bind(host, port, ipv6, SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES), host, onDatagram);
+  const fd = addon.bind(host, port, ipv6, SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES);
+  return new NativeDatagramInput(addon, fd, host, onDatagram, accept);
 }
 
 /** Every datagram fits a slot: 65,535 bytes covers the largest UDP payload over IPv4 and IPv6 (no jumbograms). */
@@ -139,6 +146,8 @@ export interface ReceiveOptions {
    * per batch: a packet's own arrival, unaffected by how long it waited in the socket buffer or the batch.
    */
   kernelStamps?: boolean;
+  /** Deliver only datagrams whose sender this allows (it counts the rest); needs rememberSenders. */
+  accept?: SourceFilter;
 }
 
 /**
@@ -167,6 +176,7 @@ export class NativeUdpSocket {
   /** recvStart's handle while receiving: the fd is then recvStop's to close. */
   private handle: object | undefined;
   private onDatagram: OnDatagram | undefined;
+  private accept: SourceFilter | undefined;
   private slab: Buffer | undefined;
   private lengths: Int32Array | undefined;
   /** Per slot, the kernel's receive stamp (wall-clock µs, 0 when none came), when asked for. */
@@ -202,7 +212,7 @@ export class NativeUdpSocket {
    * Starts handing every datagram that arrives to `onDatagram`, in batches of up to `slots`. Once per socket. When it
    * throws the socket is closed (recvStart has taken the fd, and closes it when it fails).
    */
-  receive(onDatagram: OnDatagram, { slots, rememberSenders = false, kernelStamps = false }: ReceiveOptions): void {
+  receive(onDatagram: OnDatagram, { slots, rememberSenders = false, kernelStamps = false, accept }: ReceiveOptions): void {
     if (this.fd < 0) throw new Error('receive: the socket is closed');
     if (this.handle) throw new Error('receive: the socket is receiving already');
     try {
@@ -218,6 +228,7 @@ export class NativeUdpSocket {
       throw err;
     }
     this.onDatagram = onDatagram;
+    this.accept = accept;
     try {
       this.handle = this.addon.recvStart(this.fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names, this.stamps);
     } catch (err) {
@@ -303,13 +314,19 @@ export class NativeUdpSocket {
       this.receiveErrors++;
       return;
     }
-    const { slab, lengths, names, stamps } = this;
-    if (names && count > 0) {
+    const { slab, lengths, names, stamps, accept } = this;
+    if (names && count > 0 && !accept) {
       names.copy(this.lastSender!, 0, (count - 1) * NAME_BYTES, count * NAME_BYTES);
       this.heardFrom = true;
     }
     const batchUs = nowUs();
     for (let i = 0; i < count && this.handle; i++) {
+      if (accept) {
+        // A stranger is neither delivered nor answered: the latest sender is the latest one allowed.
+        if (!accept.allowsSockaddr(names!, i * NAME_BYTES)) continue;
+        names!.copy(this.lastSender!, 0, i * NAME_BYTES, (i + 1) * NAME_BYTES);
+        this.heardFrom = true;
+      }
       const start = i * SLOT_BYTES;
       const stamp = stamps ? stamps[i]! : 0;
       this.onDatagram!(slab!.subarray(start, start + lengths![i]!), stamp > 0 ? stamp : batchUs);
@@ -358,9 +375,9 @@ export class NativeDatagramInput extends NativeUdpSocket implements UdpPort {
   readonly path = 'sendmmsg' as const;
   readonly arrivalClock = 'kernel' as const;
 
-  constructor(addon: NativeUdpAddon, fd: number, host: string, onDatagram: OnDatagram) {
+  constructor(addon: NativeUdpAddon, fd: number, host: string, onDatagram: OnDatagram, accept?: SourceFilter) {
     super(addon, fd, host);
-    this.receive(onDatagram, { slots: SLOTS, rememberSenders: true, kernelStamps: true });
+    this.receive(onDatagram, { slots: SLOTS, rememberSenders: true, kernelStamps: true, accept });
   }
 
   override send(datagram: Buffer, to?: Endpoint): boolean {

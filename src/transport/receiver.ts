@@ -21,6 +21,7 @@ import { SettingError } from '../usage-error.js';
 import type { Endpoint } from './endpoint.js';
 import { bindPort } from './open-port.js';
 import { portErrors, type OnDatagram, type UdpPort } from './port.js';
+import type { SourceFilter } from './source-filter.js';
 
 export type { FrameRecord } from '../session/interceptors/stamp-check.js';
 
@@ -37,6 +38,8 @@ export interface ReceiverOptions {
   partial?: boolean;
   /** Follow only this SSRC. */
   ssrc?: number;
+  /** Take datagrams (RTP and RTCP) only from the hosts this allows; the rest are counted as packetsForeignSource. */
+  from?: SourceFilter;
   /** How long a frame waits for missing packets once a newer frame has started, ms (default 10). */
   latencyMs?: number;
   /** RTCP on the RTP port (RFC 5761) instead of the next port up. */
@@ -83,6 +86,8 @@ export interface ReceiverReport {
   packetsMalformed: number;
   packetsLate: number;
   packetsForeignSsrc: number;
+  /** Datagrams turned away unread because their sender is not in `from` (not in packetsReceived). */
+  packetsForeignSource: number;
   ssrcChanges: number;
   bytesReceived: number;
   /** Complete frames per second of the receiving window (durationSec): N frames over N frame periods. */
@@ -93,7 +98,10 @@ export interface ReceiverReport {
   latencyMs?: Percentiles;
   /** Frames sinks dropped because they could not keep up, by sink. */
   sinkDrops: Record<string, number>;
-  /** Frames a sink threw on (each counted, reception went on), with the first error's message, by sink. */
+  /**
+   * Frames a sink threw on or could not deliver later (a file it could not write), each counted while reception went
+   * on, with the first error's message, by sink.
+   */
   sinkErrors: Record<string, { count: number; first: string }>;
   /** Socket errors (an ICMP error for RTCP sent to a sender that is gone), and RTCP that had nowhere to go yet. */
   socketErrors: number;
@@ -212,9 +220,9 @@ export class Receiver {
       ? (datagram, t) => (isRtcp(datagram) ? this.session.rtcpIn(datagram, t) : this.onPacket(datagram, t))
       : this.onPacket;
     if (!rtp || options.rtcpMux) {
-      this.media = await bindPort(options.listen, onMedia);
+      this.media = await bindPort(options.listen, onMedia, options.from);
     } else {
-      [this.media, this.rtcp] = await bindPair(options.listen, onMedia, (d, t) => this.session.rtcpIn(d, t));
+      [this.media, this.rtcp] = await bindPair(options.listen, onMedia, (d, t) => this.session.rtcpIn(d, t), options.from);
     }
     this.address = this.media.address;
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
@@ -346,7 +354,13 @@ export class Receiver {
     const sinkDrops: Record<string, number> = {};
     for (const sink of this.sinks) sinkDrops[sink.description] = sink.dropped;
     const sinkErrors: ReceiverReport['sinkErrors'] = {};
-    for (const [sink, errors] of this.sinkErrors) sinkErrors[sink.description] = errors;
+    for (const sink of this.sinks) {
+      const thrown = this.sinkErrors.get(sink);
+      const later = sink.failures?.count ? sink.failures : undefined;
+      if (thrown || later) {
+        sinkErrors[sink.description] = { count: (thrown?.count ?? 0) + (later?.count ?? 0), first: thrown?.first ?? later!.first };
+      }
+    }
     return {
       framesComplete: s.framesComplete,
       framesIncomplete: s.framesIncomplete,
@@ -357,6 +371,7 @@ export class Receiver {
       packetsMalformed: s.packetsMalformed,
       packetsLate: s.packetsLate,
       packetsForeignSsrc: s.packetsForeignSsrc,
+      packetsForeignSource: this.options.from?.rejected ?? 0,
       ssrcChanges: s.ssrcChanges,
       bytesReceived: s.bytesReceived,
       ...rate,
@@ -379,12 +394,17 @@ export class Receiver {
  * Binds the RTP port and the RTCP port right above it (RFC 3550 section 11). With port 0, tries ports the kernel
  * picks until one has its next port free.
  */
-async function bindPair(listen: Endpoint, onMedia: OnDatagram, onRtcp: OnDatagram): Promise<[UdpPort, UdpPort]> {
+async function bindPair(
+  listen: Endpoint,
+  onMedia: OnDatagram,
+  onRtcp: OnDatagram,
+  from: SourceFilter | undefined,
+): Promise<[UdpPort, UdpPort]> {
   if (listen.port === 65535) throw new SettingError('listen', 'port 65535 leaves no port above it for RTCP (use rtcp-mux)');
   for (let attempt = 1; ; attempt++) {
-    const media = await bindPort(listen, onMedia);
+    const media = await bindPort(listen, onMedia, from);
     try {
-      return [media, await bindPort({ host: listen.host, port: media.address.port + 1 }, onRtcp)];
+      return [media, await bindPort({ host: listen.host, port: media.address.port + 1 }, onRtcp, from)];
     } catch (err) {
       await media.close();
       const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';

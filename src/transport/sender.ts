@@ -62,7 +62,7 @@ export interface SenderOptions {
  * How far ahead of its time a paced frame is made and queued, at most: the native queue then holds it before its
  * first packet is due, so the thread never waits for JS (whose timers are good to a millisecond or so).
  */
-const PACING_LEAD_US = 20_000;
+const PACING_LEAD_US = 5_000;
 
 /** How often the sender looks again at whether its features still want the sockets open after the last frame. */
 const LINGER_POLL_MS = 20;

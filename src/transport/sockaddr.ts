@@ -55,3 +55,24 @@ export function sockaddrOf(e: Endpoint): Buffer {
   }
   return out;
 }
+
+/**
+ * Copies the IP address of the struct sockaddr at `name[at]` (as recvmmsg reports a sender) into `out` in IPv6 form,
+ * an IPv4 address as IPv4-mapped (::ffff:a.b.c.d, RFC 4291 section 2.5.5.2), so one comparison serves both
+ * families. False for another family (nothing written).
+ */
+export function sockaddrIp(name: Buffer, at: number, out: Uint8Array): boolean {
+  const family = LITTLE ? name.readUInt16LE(at) : name.readUInt16BE(at);
+  if (family === AF_INET) {
+    out.fill(0, 0, 10);
+    out[10] = 0xff;
+    out[11] = 0xff;
+    for (let i = 0; i < 4; i++) out[12 + i] = name[at + 4 + i]!;
+    return true;
+  }
+  if (family === AF_INET6) {
+    for (let i = 0; i < 16; i++) out[i] = name[at + 8 + i]!;
+    return true;
+  }
+  return false;
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -116,12 +116,17 @@ describe('png sink', () => {
     expect(rgbOf(await readPng(join(dir, 'frame-000098.png'))).every((v) => v === 98)).to.equal(true);
   });
 
-  it('close() rejects when a file could not be written', async () => {
+  it('counts the frames it could not write, with the first error, and goes on', async () => {
     const sink = await createSink(`png:${dir}`);
+    // The directory becomes a file: nothing can be written under it.
     await rm(dir, { recursive: true });
+    await writeFile(dir, 'not a directory');
     const [frame] = await takeFrames(await createSource('pattern:smpte', QVGA), 1);
     sink.write(numbered(frame, 0), INFO);
-    const err = await sink.close().then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.contain(`cannot write ${join(dir, 'frame-000000.png')}`);
+    await sink.close();
+    sink.write(numbered(frame, 1), INFO);
+    await sink.close();
+    expect(sink.failures!.count).to.equal(2);
+    expect(sink.failures!.first).to.contain(`cannot write ${join(dir, 'frame-000000.png')}`);
   });
 });

@@ -92,6 +92,14 @@ describe('SDP', () => {
     expect(() => parseSdp('', '--sdp-file')).to.throw(UsageError, /^--sdp-file: /);
   });
 
+  it('reads a codec name, fmtp config or address that looks like a number as text (found by fuzzing)', () => {
+    // sdp-transform makes numbers of numeric fields: `a=rtpmap:97 1920` once threw a TypeError out of parseSdp.
+    const good = buildSdp({ geometry: rgb, host: '127.0.0.1', port: 5004 });
+    expect(() => parseSdp(good.replace('a=rtpmap:96 raw/90000', 'a=rtpmap:96 1920\r\na=rtpmap:97 raw/90000'))).to.throw(UsageError, /^--sdp: no a=fmtp:97/);
+    expect(() => parseSdp(good.replace(/a=fmtp:96 .*\r\n/, 'a=fmtp:96 5\r\n'))).to.throw(UsageError, /^--sdp: sampling '' is not supported/);
+    expect(() => parseSdp(good.replace('c=IN IP4 127.0.0.1', 'c=IN IP4 0.1'))).to.throw(UsageError, /^--sdp: connection address '0.1' is not an IP address/);
+  });
+
   it('validates what buildSdp is given', () => {
     expect(() => buildSdp({ geometry: rgb, host: '127.0.0.1', port: 0 })).to.throw(UsageError, /^port: /);
     expect(() => buildSdp({ geometry: rgb, host: '', port: 1 })).to.throw(UsageError, /^host: /);
