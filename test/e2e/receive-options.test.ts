@@ -58,7 +58,8 @@ describe('e2e: receive options', function () {
     expect(report).to.include({ framesComplete: 10, framesCorrupt: 0, packetsMalformed: 0 });
   });
 
-  it('reports the ST 2110-21 timing of the stream and of each frame, and leaves it out with --no-timing', async () => {
+  it('reports the ST 2110-21 timing of the stream and of each frame, and leaves it out with --no-timing', async function () {
+    this.timeout(90_000); // two receiver and sender runs
     for (const timing of [true, false]) {
       const reportFile = path.join(dir, `report-${timing}.json`);
       const { peer, port } = await startFramewireReceiver([

@@ -15,7 +15,7 @@ import { rawCaps, startGst } from './support/gstreamer.js';
  * receive stamps. On a loaded machine a paced sender's thread is sometimes preempted and catches up in a burst, so a
  * paced stream's worst frame can be non-conformant there, and a bursting sender preempted mid-frame leaves a frame
  * in a few smaller bursts: what is asserted holds on a loaded machine too (a bursting sender's median frame queues
- * beyond the wide limit and none is narrow; a paced sender yields wide frames of the schedule asked for); the
+ * beyond the wide limit and none is narrow; a paced sender's median frame queues under half its packets); the
  * strict figures (frames narrow / wide / non-conformant, per-frame Cinst) are bench/timing-verdicts.ts's, in
  * docs/timing.md.
  */
@@ -99,16 +99,15 @@ describe('interop: ST 2110-21 timing analysis of real senders', function () {
   });
 
   for (const pacing of ['linear', 'gapped'] as const) {
-    it(`finds framewire's ${pacing}-paced 1280x720@30 frames at least wide, and tells they are ${pacing}`, async () => {
+    it(`sees framewire's ${pacing}-paced 1280x720@30 frames spread over their period, not sent in a burst`, async () => {
       const g: FrameGeometry = { width: 1280, height: 720, format: 'rgb24' };
       const { timing, frames } = await analyze(g, 30, 40, framewireSends(pacing, g, 30, 80));
       expect(timing.framesAnalyzed).to.be.at.least(5);
-      // On an idle machine most frames are (docs/timing.md, bench/timing-verdicts.ts); with two CPU hogs on the two
-      // cores the pacer's thread loses its core for milliseconds at a time and catches up in bursts, and then only some
-      // are. A burst never yields one (its 2,052 packets queue by the hundred).
-      const conformant = frames.filter((f) => f.verdict !== 'non-conformant');
-      expect(conformant.length, JSON.stringify(timing)).to.be.at.least(1);
-      expect(conformant.filter((f) => f.schedule === pacing).length, JSON.stringify(conformant)).to.be.above(conformant.length / 2);
+      // What holds at any load: the median frame queues under half its packets (a burst queues nearly all of them on a
+      // quiet machine; a paced stream that fell behind and catches up at 1.25x its rate queues about an eighth). The
+      // verdicts (most frames wide, some narrow, on a quieter machine) are load-sensitive: bench/timing-verdicts.ts
+      // and docs/timing.md have them.
+      expect(medianCinst(frames), JSON.stringify(timing)).to.be.below(frames[0]!.packets / 2);
     });
   }
 });
