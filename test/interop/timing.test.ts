@@ -12,12 +12,11 @@ import { rawCaps, startGst } from './support/gstreamer.js';
 
 /**
  * The ST 2110-21 analyzer of `framewire receive --sdp` on real senders, each its own process, from the kernel's
- * receive stamps. On a loaded machine a paced sender's thread is sometimes preempted and catches up in a burst, so a
- * paced stream's worst frame can be non-conformant there, and a bursting sender preempted mid-frame leaves a frame
- * in a few smaller bursts: what is asserted holds on a loaded machine too (a bursting sender's median frame queues
- * beyond the wide limit and none is narrow; a paced sender's median frame queues under half its packets); the
- * strict figures (frames narrow / wide / non-conformant, per-frame Cinst) are bench/timing-verdicts.ts's, in
- * docs/timing.md.
+ * receive stamps. A bursting sender preempted mid-frame leaves a frame in a few smaller bursts; what is asserted holds
+ * on a loaded machine too (the median frame queues beyond the wide limit, no frame is narrow). The paced sender's
+ * verdicts are not asserted here: under `stress-ng --cpu 2` every frame of a paced 720p30 stream was measured
+ * non-conformant (the pacer falls behind and catches up at 1.25x, faster than the model's drain), so they are load
+ * figures, and live in bench/timing-verdicts.ts and docs/timing.md.
  */
 describe('interop: ST 2110-21 timing analysis of real senders', function () {
   this.timeout(60_000);
@@ -97,17 +96,4 @@ describe('interop: ST 2110-21 timing analysis of real senders', function () {
     const g: FrameGeometry = { width: 320, height: 240, format: 'rgb24' };
     expectBurstsNonConformant(await analyze(g, 30, 20, framewireSends('burst', g, 30, 40)));
   });
-
-  for (const pacing of ['linear', 'gapped'] as const) {
-    it(`sees framewire's ${pacing}-paced 1280x720@30 frames spread over their period, not sent in a burst`, async () => {
-      const g: FrameGeometry = { width: 1280, height: 720, format: 'rgb24' };
-      const { timing, frames } = await analyze(g, 30, 40, framewireSends(pacing, g, 30, 80));
-      expect(timing.framesAnalyzed).to.be.at.least(5);
-      // What holds at any load: the median frame queues under half its packets (a burst queues nearly all of them on a
-      // quiet machine; a paced stream that fell behind and catches up at 1.25x its rate queues about an eighth). The
-      // verdicts (most frames wide, some narrow, on a quieter machine) are load-sensitive: bench/timing-verdicts.ts
-      // and docs/timing.md have them.
-      expect(medianCinst(frames), JSON.stringify(timing)).to.be.below(frames[0]!.packets / 2);
-    });
-  }
 });
