@@ -66,9 +66,13 @@ const summary = [];
 for (let run = 1; run <= runs; run++) {
   const underLoad = run > runs - loaded;
   const hogs = underLoad ? startLoad() : [];
+  // The hogs are detached from nothing: killed with this script (SIGTERM, Ctrl-C) they would spin on for everyone.
+  const stopHogs = () => { for (const hog of hogs) hog.kill('SIGKILL'); process.exit(143); };
+  process.once('SIGTERM', stopHogs).once('SIGINT', stopHogs);
   const outFile = path.join(dir, `run-${run}.json`);
   const { code, seconds, stderr } = await runOnce(outFile);
   for (const hog of hogs) hog.kill('SIGKILL');
+  process.off('SIGTERM', stopHogs).off('SIGINT', stopHogs);
   let stats = { passes: 0, failures: 0, pending: 0 };
   let failed = [];
   try {

@@ -43,14 +43,11 @@ describe('e2e: a receiver under a garbage flood', function () {
     // The real stream starts during the flood and runs past its end (5 s of paced frames from a start after the flood's).
     const sender = startFramewirePeer(['send', '--frames', String(FRAMES), '--fps', String(FPS), '--to', `127.0.0.1:${port}`, '--report', sendReport]);
     const rss: number[] = [];
-    const warm: number[] = [];
-    const floodStart = Date.now();
     while (flood.child.exitCode === null) {
       const mb = await vmRssMb(pid);
-      if (mb !== undefined) (Date.now() - floodStart < 1000 ? rss : warm).push(mb);
+      if (mb !== undefined) rss.push(mb);
       await sleep(100);
     }
-    rss.push(...warm);
     const flooded = JSON.parse((await finished(flood, 10_000)).stdout) as { sent: number; refused: number; endUs: number; perSecond: number };
     const sent = await finished(sender, 120_000);
     expect(sent.code, sent.stderr).to.equal(0);
@@ -67,12 +64,14 @@ describe('e2e: a receiver under a garbage flood', function () {
     expect(report.packetsMalformed + report.packetsForeignSsrc).to.be.at.least(Math.min(report.packetsReceived - packetsSent, flooded.sent) * 0.9);
     expect(flooded.sent).to.be.at.least(10_000);
 
-    // Memory: loose bounds. The heap's young generation grows in the first fraction of a second of the flood, then
-    // RSS stays flat (the 32 MB socket buffer is the kernel's, not in RSS).
+    // Memory: loose bounds. The heap's young generation grows in the first part of the flood (for longer when the
+    // receiver falls further behind on a loaded machine), then RSS stays flat: over the flood's second half it moves
+    // less than 16 MB. The 32 MB socket buffer is the kernel's, not in RSS.
     const samples = `RSS ${rssBefore.toFixed(0)} MB before, samples ${rss.map((m) => m.toFixed(0)).join(' ')}`;
-    expect(Math.max(...rss) - rssBefore, samples).to.be.below(64);
-    expect(warm.length, samples).to.be.at.least(3);
-    expect(Math.max(...warm) - Math.min(...warm), samples).to.be.below(16);
+    const secondHalf = rss.slice(Math.floor(rss.length / 2));
+    expect(secondHalf.length, samples).to.be.at.least(3);
+    expect(Math.max(...secondHalf) - Math.min(...secondHalf), samples).to.be.below(16);
+    expect(Math.max(...rss) - rssBefore, samples).to.be.below(96);
 
     // Every frame captured more than one frame period after the flood's last datagram is complete.
     const records = await readFrameLog(`${reportFile.slice(0, -'.json'.length)}.frames.jsonl`);
