@@ -59,10 +59,11 @@ export interface SenderOptions {
 }
 
 /**
- * How far ahead of its time a paced frame is made and queued, at most: the native queue then holds it before its
- * first packet is due, so the thread never waits for JS (whose timers are good to a millisecond or so).
+ * How far ahead of its time a paced frame is made and queued, at most (one frame period if that is shorter): the native
+ * queue then holds it before its first packet is due, so the thread never waits for JS (whose timers are good to a
+ * millisecond or so). At 5 ms a cold sender (JIT, first frames) started its first 3 frames late and squeezed them.
  */
-const PACING_LEAD_US = 5_000;
+const PACING_LEAD_US = 20_000;
 
 /** How often the sender looks again at whether its features still want the sockets open after the last frame. */
 const LINGER_POLL_MS = 20;

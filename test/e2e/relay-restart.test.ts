@@ -71,7 +71,7 @@ describe('e2e: the netsim relay killed and restarted mid-run', function () {
     const senderReport = JSON.parse(await readFile(sendReport, 'utf8'));
     const log = await readFrameLog(logFile);
     const complete = log.filter((r) => r.complete && r.indexFrom === 'stamp').map((r) => r.index);
-    // One gap: whole frames up to it and from it to the last, at most a frame cut at each edge.
+    // One gap: whole frames up to it and from it to the last.
     const gapAt = complete.findIndex((n, i) => i > 0 && n !== complete[i - 1]! + 1);
     expect(gapAt, `complete frames ${complete.join(',')}`).to.be.above(0);
     const [before, after] = [complete.slice(0, gapAt), complete.slice(gapAt)];
@@ -80,7 +80,9 @@ describe('e2e: the netsim relay killed and restarted mid-run', function () {
     expect(after.length).to.be.at.least(FRAMES_AFTER);
     const missing = after[0]! - before.length;
     expect(missing, 'frames lost while the relay was down (30 fps)').to.be.at.least((OUTAGE_MS / 1000) * 30);
-    expect(log.filter((r) => !r.complete).length).to.be.at.most(2);
+    // At most a frame cut at each edge: the relay's kill, its restart (a paced frame spans its whole period, so the new
+    // relay may come up mid-frame) and the sender's stop.
+    expect(log.filter((r) => !r.complete).length).to.be.at.most(3);
     const lastBefore = log.find((r) => r.index === before.at(-1))!;
     const firstAfter = log.find((r) => r.index === after[0])!;
     expect(firstAfter.arrivalUs - lastBefore.arrivalUs, 'arrival gap in the frame log, µs').to.be.at.least(OUTAGE_MS * 1000);

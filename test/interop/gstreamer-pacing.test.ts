@@ -17,6 +17,8 @@ import { readRawFrames, testPicture, writePng } from './support/images.js';
  * 600 KB to 1.8 MB sent in one burst overflows it; the same frame spread over its period (linear pacing, the
  * default at a set fps) does not.
  */
+const WARM_UP_FRAMES = 5;
+
 describe('interop: paced sending into GStreamer\'s default udpsrc', function () {
   this.timeout(60_000);
   let dir: string;
@@ -28,7 +30,11 @@ describe('interop: paced sending into GStreamer\'s default udpsrc', function () 
     await cleanup();
   });
 
-  /** Sends `frames` frames of one picture at `fps` into a default udpsrc; returns how many GStreamer wrote exact. */
+  /**
+   * Sends `frames` frames of one picture at `fps` into a default udpsrc; returns how many GStreamer wrote exact after
+   * its first WARM_UP_FRAMES. Those are lost to the pipeline starting (measured: frames 0-3 damaged with the sender's
+   * every packet on time, by its pacing record), which no pacing can help.
+   */
   async function exactFrames(g: FrameGeometry, fps: number, frames: number, pacing: string[]): Promise<{ exact: number; written: number; pacingMode: string }> {
     const picture = testPicture(g.width, g.height);
     const png = path.join(dir, 'picture.png');
@@ -64,7 +70,9 @@ describe('interop: paced sending into GStreamer\'s default udpsrc', function () 
 
     const written = await readRawFrames(out, frameBytes(g));
     const { pacing: p } = JSON.parse(await readFile(report, 'utf8')) as { pacing: { mode: string } };
-    return { exact: written.filter((f) => f.equals(expected)).length, written: written.length, pacingMode: p.mode };
+    // GStreamer's first frames are its own start-up (buffer pools, the output file): lost however the stream is sent.
+    const counted = written.slice(WARM_UP_FRAMES);
+    return { exact: counted.filter((f) => f.equals(expected)).length, written: written.length, pacingMode: p.mode };
   }
 
   const cases: Array<{ g: FrameGeometry; fps: number; frames: number }> = [
@@ -79,14 +87,16 @@ describe('interop: paced sending into GStreamer\'s default udpsrc', function () 
       const { exact, written, pacingMode } = await exactFrames(g, fps, frames, []);
 
       expect(pacingMode).to.equal('linear');
-      expect(exact, `${exact} of ${frames} sent frames exact (${written} written)`).to.be.at.least(Math.ceil(frames * 0.98));
+      expect(exact, `${exact} of the ${frames - WARM_UP_FRAMES} sent after GStreamer's start exact (${written} written)`)
+        .to.be.at.least(Math.ceil((frames - WARM_UP_FRAMES) * 0.98));
     });
 
     it(`loses frames of ${what} sent in bursts (--pacing burst)`, async () => {
       const { exact, written, pacingMode } = await exactFrames(g, fps, frames, ['--pacing', 'burst']);
 
       expect(pacingMode).to.equal('burst');
-      expect(exact, `${exact} of ${frames} sent frames exact (${written} written)`).to.be.below(Math.ceil(frames * 0.98));
+      expect(exact, `${exact} of the ${frames - WARM_UP_FRAMES} sent after GStreamer's start exact (${written} written)`)
+        .to.be.below(Math.ceil((frames - WARM_UP_FRAMES) * 0.98));
     });
   }
 });
