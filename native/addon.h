@@ -1,5 +1,5 @@
 // What the addon's files share: the N-API helpers, the batch cap and the JS-visible functions each file defines
-// (module.c puts them on the exports). One file per concern: sockets.c (open, bind, connect, localPort, close),
+// (module.c puts them on the exports). One file per concern: sockets.c (open, bind, connect, localPort, enableGro, close),
 // batch_send.c (sendPackets, sendDatagrams with UDP GSO, sendTo, send), batch_receive.c (recvStart/recvStop and the
 // readable loop that calls recvmmsg), pacer.c (a thread that sends queued datagrams at their due times), clocks.c
 // (how the receive stamps' clock relates to the pacer's).
@@ -31,6 +31,7 @@ napi_value js_connect(napi_env env, napi_callback_info info);
 napi_value js_bind(napi_env env, napi_callback_info info);
 napi_value js_local_port(napi_env env, napi_callback_info info);
 napi_value js_close(napi_env env, napi_callback_info info);
+napi_value js_enable_gro(napi_env env, napi_callback_info info);
 
 // batch_send.c
 napi_value js_send_packets(napi_env env, napi_callback_info info);

@@ -1,6 +1,8 @@
 // Batch receive: recvmmsg fills a batch of slots and JS is called once per batch, not once per datagram, driven by
-// libuv readiness on the main thread.
+// libuv readiness on the main thread. With UDP GRO a slot may hold several datagrams at once (see recvStart).
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,8 +13,8 @@
 
 #include "addon.h"
 
-// Room for the one control message a datagram brings: its SCM_TIMESTAMPNS receive stamp.
-#define CONTROL_BYTES CMSG_SPACE(sizeof(struct timespec))
+// Room for the control messages a slot brings: its SCM_TIMESTAMPNS receive stamp and its UDP_GRO segment size.
+#define CONTROL_BYTES (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)))
 
 // Batches per readiness event before libuv gets the loop back, so timers and other sockets still run at full load.
 #define ROUNDS_PER_WAKEUP 16
@@ -32,14 +34,16 @@ typedef struct {
   napi_ref lengths_ref;
   napi_ref names_ref;
   napi_ref stamps_ref;
+  napi_ref segments_ref;
   napi_async_context async;
   uint8_t *slab;
   int32_t *lengths;
   size_t slots;
   uint8_t *names; // NULL, or one source address slot of name_bytes per datagram slot
   size_t name_bytes;
-  double *stamps;   // NULL, or one receive stamp per datagram slot (see recvStart)
-  uint8_t *controls; // CONTROL_BYTES per slot, when stamps are asked for
+  double *stamps;     // NULL, or one receive stamp per datagram slot (see recvStart)
+  int32_t *segments;  // NULL, or one UDP GRO segment size per slot (see recvStart)
+  uint8_t *controls;  // CONTROL_BYTES per slot, when stamps or segments are asked for
   struct mmsghdr *msgs;
   struct iovec *iovs;
 } receiver_t;
@@ -64,8 +68,9 @@ static void receiver_release_js(receiver_t *r) {
   if (r->lengths_ref) napi_delete_reference(env, r->lengths_ref);
   if (r->names_ref) napi_delete_reference(env, r->names_ref);
   if (r->stamps_ref) napi_delete_reference(env, r->stamps_ref);
+  if (r->segments_ref) napi_delete_reference(env, r->segments_ref);
   if (r->async) napi_async_destroy(env, r->async);
-  r->on_batch = r->slab_ref = r->lengths_ref = r->names_ref = r->stamps_ref = NULL;
+  r->on_batch = r->slab_ref = r->lengths_ref = r->names_ref = r->stamps_ref = r->segments_ref = NULL;
   r->async = NULL;
 }
 
@@ -117,20 +122,26 @@ static bool call_on_batch(receiver_t *r, int count_or_error) {
   return true;
 }
 
-// The kernel's receive stamp of a datagram (SCM_TIMESTAMPNS: CLOCK_REALTIME, taken when the packet entered the
-// stack, before any queueing on the socket) as wall-clock µs, or 0 when it brought none. A double holds today's
-// wall-clock µs to 0.25 µs (2^-2 for values between 2^50 and 2^51 µs, years 2005 to 2041): finer than a software
-// stamp's own jitter, so nothing the stamp resolves is lost.
-static double receive_stamp_us(struct msghdr *msg) {
-  if (msg->msg_flags & MSG_CTRUNC) return 0;
+// What the kernel attached to a slot: its receive stamp (SCM_TIMESTAMPNS: CLOCK_REALTIME, taken when the packet entered
+// the stack, before any queueing on the socket) as wall-clock µs, or 0 when it brought none; and, when UDP GRO
+// coalesced several datagrams into the slot, their size (all but the last, which may be shorter), else 0. A double
+// holds today's wall-clock µs to 0.25 µs (2^-2 for values between 2^50 and 2^51 µs, years 2005 to 2041): finer than
+// a software stamp's own jitter, so nothing the stamp resolves is lost.
+static void read_controls(struct msghdr *msg, double *stamp_us, int32_t *segment) {
+  *stamp_us = 0;
+  *segment = 0;
+  if (msg->msg_flags & MSG_CTRUNC) return;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
       struct timespec ts;
       memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+      *stamp_us = (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+    } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int size;
+      memcpy(&size, CMSG_DATA(c), sizeof size);
+      *segment = size;
     }
   }
-  return 0;
 }
 
 static void receiver_readable(uv_poll_t *handle, int status, int events) {
@@ -159,7 +170,7 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
       for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_namelen = (socklen_t)r->name_bytes;
     }
     // And shrinks msg_controllen to the control messages it wrote.
-    if (r->stamps) {
+    if (r->controls) {
       for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_controllen = CONTROL_BYTES;
     }
     int got = recvmmsg(r->fd, r->msgs, (unsigned)r->slots, MSG_DONTWAIT, NULL);
@@ -172,8 +183,14 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
     }
     if (got == 0) break;
     for (int i = 0; i < got; i++) r->lengths[i] = (int32_t)r->msgs[i].msg_len;
-    if (r->stamps) {
-      for (int i = 0; i < got; i++) r->stamps[i] = receive_stamp_us(&r->msgs[i].msg_hdr);
+    if (r->controls) {
+      for (int i = 0; i < got; i++) {
+        double stamp;
+        int32_t segment;
+        read_controls(&r->msgs[i].msg_hdr, &stamp, &segment);
+        if (r->stamps) r->stamps[i] = stamp;
+        if (r->segments) r->segments[i] = segment;
+      }
     }
     if (!call_on_batch(r, got)) break;
     if ((size_t)got < r->slots) break;
@@ -182,7 +199,7 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
 }
 
 // recvStart(fd: number, slab: Buffer, slotBytes: number, lengths: Int32Array, onBatch: (count) => void,
-//           names?: Buffer, stamps?: Float64Array): handle
+//           names?: Buffer, stamps?: Float64Array, segments?: Int32Array): handle
 // Datagram i of a batch lands in slab[i * slotBytes, i * slotBytes + lengths[i]); the slab is reused as soon as
 // onBatch returns. A negative count is -errno of a socket error (e.g. ECONNREFUSED) taken off the socket; reading
 // goes on. When names is given, its sender's address (a struct sockaddr, as sendTo takes it) lands in
@@ -191,6 +208,10 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
 // fraction), or 0 when it came without one. SO_TIMESTAMPNS rather than SO_TIMESTAMPING: both give the same software
 // stamp (skb->tstamp, set as the packet enters the stack; on loopback, in the sender's sendmmsg), and hardware
 // stamps would need a NIC that has them and SIOCSHWTSTAMP privileges, neither of which a loopback receiver has.
+// When segments is given (one per slot, on a socket enableGro turned UDP GRO on for), segments[i] is the size of the
+// datagrams the kernel coalesced into slot i (each that size, the last one possibly shorter), or 0 when the slot
+// holds one datagram. Coalesced datagrams share the slot's one receive stamp: on loopback they are the segments of
+// one GSO send, which left together.
 //
 // Ownership: once fd is read as a number, the receiver owns it, whether recvStart returns a handle or throws:
 // recvStop(handle) closes it, and every throw after that point has closed it already, exactly once. The caller must
@@ -206,8 +227,8 @@ static void receiver_readable(uv_poll_t *handle, int status, int events) {
   } while (0)
 
 napi_value js_recv_start(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   int32_t fd;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   CHECK(napi_get_value_int32(env, argv[0], &fd));
@@ -252,6 +273,17 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
     if (type != napi_float64_array) stamps_len = 0;
     stamps = raw;
   }
+  int32_t *segments = NULL;
+  size_t segments_len = 0;
+  napi_valuetype segments_type = napi_undefined;
+  if (argc >= 8) TRY(napi_typeof(env, argv[7], &segments_type));
+  if (segments_type != napi_undefined) {
+    napi_typedarray_type type;
+    void *raw;
+    TRY(napi_get_typedarray_info(env, argv[7], &type, &segments_len, &raw, NULL, NULL));
+    if (type != napi_int32_array) segments_len = 0;
+    segments = raw;
+  }
   uint32_t slot_bytes;
   uint8_t *slab;
   size_t slab_len, lengths_len;
@@ -272,6 +304,10 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "recvStart: stamps needs a Float64Array with one element per slot");
     goto fail;
   }
+  if (segments_type != napi_undefined && (!segments || segments_len < slots)) {
+    napi_throw_type_error(env, NULL, "recvStart: segments needs an Int32Array with one element per slot");
+    goto fail;
+  }
   size_t name_bytes = names ? names_len / slots : 0;
   if (names && name_bytes < sizeof(struct sockaddr_in6)) {
     napi_throw_type_error(env, NULL, "recvStart: names needs room for a sockaddr_in6 per slot");
@@ -280,8 +316,9 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
 
   r->msgs = calloc(slots, sizeof *r->msgs);
   r->iovs = calloc(slots, sizeof *r->iovs);
-  if (stamps) r->controls = calloc(slots, CONTROL_BYTES);
-  if (!r->msgs || !r->iovs || (stamps && !r->controls)) {
+  bool controls = stamps || segments;
+  if (controls) r->controls = calloc(slots, CONTROL_BYTES);
+  if (!r->msgs || !r->iovs || (controls && !r->controls)) {
     fw_throw_errno(env, "recvStart", ENOMEM);
     goto fail;
   }
@@ -303,9 +340,10 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
     r->msgs[i].msg_hdr.msg_iov = &r->iovs[i];
     r->msgs[i].msg_hdr.msg_iovlen = 1;
     if (names) r->msgs[i].msg_hdr.msg_name = names + i * name_bytes;
-    if (stamps) r->msgs[i].msg_hdr.msg_control = r->controls + i * CONTROL_BYTES;
+    if (controls) r->msgs[i].msg_hdr.msg_control = r->controls + i * CONTROL_BYTES;
   }
   r->stamps = stamps;
+  r->segments = segments;
   napi_value resource_name;
   TRY(napi_create_string_utf8(env, "framewire:recvmmsg", NAPI_AUTO_LENGTH, &resource_name));
   TRY(napi_async_init(env, NULL, resource_name, &r->async));
@@ -315,6 +353,7 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
   TRY(napi_create_reference(env, argv[3], 1, &r->lengths_ref));
   if (names) TRY(napi_create_reference(env, argv[5], 1, &r->names_ref));
   if (stamps) TRY(napi_create_reference(env, argv[6], 1, &r->stamps_ref));
+  if (segments) TRY(napi_create_reference(env, argv[7], 1, &r->segments_ref));
   napi_value handle;
   TRY(napi_create_external(env, r, receiver_handle_finalized, NULL, &handle));
   r->handle_held = true; // from here the memory also waits for the handle's finalizer

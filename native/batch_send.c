@@ -1,9 +1,11 @@
 // Batch send: a whole frame leaves in a few sendmmsg calls instead of one syscall (and one libuv request) per
-// datagram, which is where node:dgram spends most of a sender's time. Single datagrams (feedback, replies) leave
-// with sendTo or send.
+// datagram, which is where node:dgram spends most of a sender's time, and with UDP GSO in one message per run of
+// equal-size packets instead of one per packet. Single datagrams (feedback, replies) leave with sendTo or send.
 //
-// A packet is two iovecs, [header, payload], both slices of buffers JS owns; sendmmsg copies them into the kernel
-// before returning, so nothing here outlives a call. The socket is our own, non-blocking and connected: nobody
+// A packet is two iovecs, [header, payload], both slices of buffers JS owns, and a GSO message the iovecs of its
+// packets in order: the kernel reads them as one byte stream and cuts it every gso_size bytes, so each segment is
+// one header and its payload with no staging copy here. sendmmsg copies everything into the kernel before
+// returning, so nothing here outlives a call. The socket is our own, non-blocking and connected: nobody
 // reads it, so an ICMP port-unreachable is reported to the next send (ECONNREFUSED) and counted there.
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,9 +16,18 @@
 
 #include "addon.h"
 
+// UDP GSO limits: a message carries at most this many segments and bytes (under the 64 KB IP datagram).
+#define GSO_SEGMENTS 64
+#define GSO_BYTES 65000
+// Each packet is at most two iovecs (header, payload); a message at most GSO_SEGMENTS packets.
+#define IOV_CAP (BATCH * 2)
+
 // Only the main JS thread calls in, so one static batch serves every call without allocating.
 static struct mmsghdr msgs[BATCH];
-static struct iovec iovs[BATCH * 2];
+static struct iovec iovs[IOV_CAP];
+static char gso_controls[BATCH][CMSG_SPACE(sizeof(uint16_t))];
+// first[k] is the packet message k starts with; first[k + 1] - first[k] how many it carries.
+static size_t first[BATCH + 1];
 
 static bool get_uint32_array(napi_env env, napi_value value, const uint32_t **data, size_t *length) {
   napi_typedarray_type type;
@@ -34,59 +45,92 @@ static bool offsets_fit(const uint32_t *o, size_t n, size_t limit) {
   return o[n] <= limit;
 }
 
-// sendPackets(fd, headers: Buffer, headerOffsets: Uint32Array, data: Buffer, payloadOffsets: Uint32Array,
-//             from: number, result: Int32Array): number
-// Sends packets from..n-1 and returns the index it stopped at (n when all are done). result[0] receives how many
-// packets the kernel refused (each is skipped, as a failed dgram send is), result[1] the errno that stopped the
-// call early (EAGAIN or ENOBUFS: the send buffer is full; retry the rest later) or 0.
-napi_value js_send_packets(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd;
-  uint32_t from;
-  uint8_t *headers, *data;
-  size_t headers_len, data_len, header_count, payload_count, result_len;
-  const uint32_t *header_offsets, *payload_offsets;
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
-  CHECK(napi_get_buffer_info(env, argv[1], (void **)&headers, &headers_len));
-  CHECK(napi_get_buffer_info(env, argv[3], (void **)&data, &data_len));
-  CHECK(napi_get_value_uint32(env, argv[5], &from));
-  napi_typedarray_type result_type;
-  void *result_raw;
-  CHECK(napi_get_typedarray_info(env, argv[6], &result_type, &result_len, &result_raw, NULL, NULL));
-  if (!get_uint32_array(env, argv[2], &header_offsets, &header_count) ||
-      !get_uint32_array(env, argv[4], &payload_offsets, &payload_count) || header_count != payload_count ||
-      header_count == 0 || result_type != napi_int32_array || result_len < 2) {
-    napi_throw_type_error(env, NULL, "sendPackets: offsets must be two Uint32Arrays of equal length n + 1");
-    return NULL;
-  }
-  size_t n = header_count - 1;
-  if (!offsets_fit(header_offsets, n, headers_len) || !offsets_fit(payload_offsets, n, data_len) || from > n) {
-    napi_throw_range_error(env, NULL, "sendPackets: an offset lies outside its buffer");
-    return NULL;
-  }
+// n packets, packet i being headers[h[i], h[i + 1]) then data[d[i], d[i + 1]); without headers (h NULL), only its
+// data: a datagram already laid out whole.
+typedef struct {
+  uint8_t *headers;
+  const uint32_t *h;
+  uint8_t *data;
+  const uint32_t *d;
+  size_t n;
+} packets_t;
 
-  int32_t *result = result_raw;
+static uint32_t packet_bytes(const packets_t *p, size_t i) {
+  return (p->h ? p->h[i + 1] - p->h[i] : 0) + p->d[i + 1] - p->d[i];
+}
+
+// Where the GSO run that starts at packet `at` ends: packets of one size, and at most one shorter one after them (the
+// kernel cuts a GSO message into segments of the first size, the last one taking what is left). Just `at` + 1 when
+// not segmenting.
+static size_t run_end(const packets_t *p, size_t at, bool segment) {
+  uint32_t size = packet_bytes(p, at);
+  size_t end = at + 1;
+  if (!segment || size == 0) return end;
+  uint32_t total = size;
+  while (end < p->n && end - at < GSO_SEGMENTS) {
+    uint32_t next = packet_bytes(p, end);
+    if (next > size || next == 0 || total + next > GSO_BYTES) break; // an empty segment would vanish
+    total += next;
+    end++;
+    if (next < size) break; // a shorter datagram can only be the last segment
+  }
+  return end;
+}
+
+// Appends [base, base + len) to the iovecs of the message being built, merging it into the previous iovec when it
+// continues it (datagrams laid out back to back leave as one iovec a run).
+static void add_iov(struct msghdr *m, size_t *used, uint8_t *base, size_t len) {
+  if (len == 0) return;
+  struct iovec *last = m->msg_iovlen ? &iovs[*used - 1] : NULL;
+  if (last && (uint8_t *)last->iov_base + last->iov_len == base) {
+    last->iov_len += len;
+    return;
+  }
+  iovs[*used].iov_base = base;
+  iovs[*used].iov_len = len;
+  (*used)++;
+  m->msg_iovlen++;
+}
+
+// Sends packets from..n-1 in sendmmsg calls, a message a packet, or with `segment` a message a GSO run (one trip
+// through the stack per run instead of per packet; on loopback to a UDP GRO socket the run stays one buffer all the
+// way). Returns the index it stopped at and fills result: [0] packets the kernel refused (each skipped, as a failed
+// dgram send is), [1] the errno that stopped it early (EAGAIN or ENOBUFS: the send buffer is full; retry the rest
+// later) or 0, [2] 1 when it stopped because the kernel will not segment (no GSO support, or a route whose MTU is
+// below the packets): call again without segment.
+static size_t send_runs(int fd, const packets_t *p, size_t from, bool segment, int32_t *result) {
   int32_t refused = 0;
   int stopped_by = 0;
+  bool unsegmentable = false;
   size_t i = from;
-  while (i < n) {
-    size_t batch = n - i < BATCH ? n - i : BATCH;
-    for (size_t k = 0; k < batch; k++) {
-      size_t p = i + k;
-      struct iovec *iov = &iovs[k * 2];
-      iov[0].iov_base = headers + header_offsets[p];
-      iov[0].iov_len = header_offsets[p + 1] - header_offsets[p];
-      iov[1].iov_base = data + payload_offsets[p];
-      iov[1].iov_len = payload_offsets[p + 1] - payload_offsets[p];
-      memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
-      msgs[k].msg_hdr.msg_iov = iov;
-      msgs[k].msg_hdr.msg_iovlen = 2;
+  while (i < p->n) {
+    size_t count = 0, used = 0, at = i;
+    while (count < BATCH && at < p->n && used + 2 * GSO_SEGMENTS <= IOV_CAP) {
+      size_t end = run_end(p, at, segment);
+      struct msghdr *m = &msgs[count].msg_hdr;
+      memset(m, 0, sizeof *m);
+      m->msg_iov = &iovs[used];
+      for (size_t k = at; k < end; k++) {
+        if (p->h) add_iov(m, &used, p->headers + p->h[k], p->h[k + 1] - p->h[k]);
+        add_iov(m, &used, p->data + p->d[k], p->d[k + 1] - p->d[k]);
+      }
+      if (end - at > 1) {
+        m->msg_control = gso_controls[count];
+        m->msg_controllen = sizeof gso_controls[count];
+        struct cmsghdr *c = CMSG_FIRSTHDR(m);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t gso_size = (uint16_t)packet_bytes(p, at);
+        memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+      }
+      first[count++] = at;
+      at = end;
     }
-    int sent = sendmmsg(fd, msgs, (unsigned)batch, MSG_DONTWAIT);
+    first[count] = at;
+    int sent = sendmmsg(fd, msgs, (unsigned)count, MSG_DONTWAIT);
     if (sent > 0) {
-      i += (size_t)sent;
+      i = first[sent];
       continue;
     }
     if (errno == EINTR) continue;
@@ -94,13 +138,87 @@ napi_value js_send_packets(napi_env env, napi_callback_info info) {
       stopped_by = errno;
       break;
     }
-    // Refused (ECONNREFUSED after a port-unreachable, EMSGSIZE, ...): this packet is lost; the frame goes on.
-    refused++;
-    i++;
+    if (msgs[0].msg_hdr.msg_controllen != 0 && (errno == EINVAL || errno == EMSGSIZE || errno == EIO ||
+                                               errno == ENOPROTOOPT || errno == EOPNOTSUPP)) {
+      unsegmentable = true;
+      break;
+    }
+    // Refused (ECONNREFUSED after a port-unreachable, EMSGSIZE, ...): this message is lost; the rest go on.
+    refused += (int32_t)(first[1] - first[0]);
+    i = first[1];
   }
   result[0] = refused;
   result[1] = stopped_by;
-  return fw_make_int(env, (int64_t)i);
+  result[2] = unsegmentable;
+  return i;
+}
+
+static bool get_result(napi_env env, napi_value value, int32_t **result) {
+  napi_typedarray_type type;
+  size_t length;
+  void *raw;
+  if (napi_get_typedarray_info(env, value, &type, &length, &raw, NULL, NULL) != napi_ok) return false;
+  *result = raw;
+  return type == napi_int32_array && length >= 3;
+}
+
+// sendPackets(fd, headers: Buffer, headerOffsets: Uint32Array, data: Buffer, payloadOffsets: Uint32Array,
+//             from: number, segment: boolean, result: Int32Array(3)): number
+// Sends packets from..n-1 (see send_runs for segment, result and the return value).
+napi_value js_send_packets(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint32_t from;
+  bool segment;
+  size_t headers_len, data_len, header_count, payload_count;
+  int32_t *result;
+  packets_t p;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_buffer_info(env, argv[1], (void **)&p.headers, &headers_len));
+  CHECK(napi_get_buffer_info(env, argv[3], (void **)&p.data, &data_len));
+  CHECK(napi_get_value_uint32(env, argv[5], &from));
+  CHECK(napi_get_value_bool(env, argv[6], &segment));
+  if (!get_uint32_array(env, argv[2], &p.h, &header_count) || !get_uint32_array(env, argv[4], &p.d, &payload_count) ||
+      header_count != payload_count || header_count == 0 || !get_result(env, argv[7], &result)) {
+    napi_throw_type_error(env, NULL, "sendPackets: offsets must be two Uint32Arrays of equal length n + 1, result an Int32Array(3)");
+    return NULL;
+  }
+  p.n = header_count - 1;
+  if (!offsets_fit(p.h, p.n, headers_len) || !offsets_fit(p.d, p.n, data_len) || from > p.n) {
+    napi_throw_range_error(env, NULL, "sendPackets: an offset lies outside its buffer");
+    return NULL;
+  }
+  return fw_make_int(env, (int64_t)send_runs(fd, &p, from, segment, result));
+}
+
+// sendDatagrams(fd, data: Buffer, offsets: Uint32Array, from: number, segment: boolean, result: Int32Array(3)): number
+// Sends datagrams from..n-1 of data (datagram i is data[offsets[i], offsets[i + 1])), as sendPackets does packets.
+napi_value js_send_datagrams(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint32_t from;
+  bool segment;
+  size_t data_len, offsets_count;
+  int32_t *result;
+  packets_t p = {.headers = NULL, .h = NULL};
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_buffer_info(env, argv[1], (void **)&p.data, &data_len));
+  CHECK(napi_get_value_uint32(env, argv[3], &from));
+  CHECK(napi_get_value_bool(env, argv[4], &segment));
+  if (!get_uint32_array(env, argv[2], &p.d, &offsets_count) || offsets_count == 0 || !get_result(env, argv[5], &result)) {
+    napi_throw_type_error(env, NULL, "sendDatagrams: need n + 1 Uint32Array offsets and an Int32Array(3) result");
+    return NULL;
+  }
+  p.n = offsets_count - 1;
+  if (!offsets_fit(p.d, p.n, data_len) || from > p.n) {
+    napi_throw_range_error(env, NULL, "sendDatagrams: an offset lies outside its buffer");
+    return NULL;
+  }
+  return fw_make_int(env, (int64_t)send_runs(fd, &p, from, segment, result));
 }
 
 // sendTo(fd: number, data: Buffer, name: Buffer): number
@@ -151,111 +269,4 @@ napi_value js_send(napi_env env, napi_callback_info info) {
     sent = send(fd, data, data_len, MSG_DONTWAIT);
   } while (sent < 0 && errno == EINTR);
   return fw_make_int(env, sent < 0 ? errno : 0);
-}
-
-// UDP GSO limits: a message carries at most this many segments and bytes (under the 64 KB IP datagram).
-#define GSO_SEGMENTS 64
-#define GSO_BYTES 65000
-
-static char gso_controls[BATCH][CMSG_SPACE(sizeof(uint16_t))];
-// gso_first[k] is the datagram message k starts with; gso_first[k + 1] - gso_first[k] how many it carries.
-static size_t gso_first[BATCH + 1];
-
-// sendDatagrams(fd, data: Buffer, offsets: Uint32Array, from: number, segment: boolean, result: Int32Array): number
-// Sends datagrams from..n-1 of data (datagram i is data[offsets[i], offsets[i + 1])) and returns the index it stopped
-// at, as sendPackets does (result[0]: refused, result[1]: errno that stopped it early). With segment, a run of
-// datagrams of one size (and at most one shorter one after them) leaves as one UDP GSO message that the kernel splits
-// back into those datagrams: on loopback that crosses the stack once per run instead of once per datagram. When the
-// kernel will not segment (the route's MTU is below the datagram size, no GSO support), it stops there with
-// result[2] = 1: call again without segment.
-napi_value js_send_datagrams(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd;
-  uint32_t from;
-  bool segment;
-  uint8_t *data;
-  size_t data_len, offsets_count, result_len;
-  const uint32_t *offsets;
-  napi_typedarray_type result_type;
-  void *result_raw;
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
-  CHECK(napi_get_buffer_info(env, argv[1], (void **)&data, &data_len));
-  CHECK(napi_get_value_uint32(env, argv[3], &from));
-  CHECK(napi_get_value_bool(env, argv[4], &segment));
-  CHECK(napi_get_typedarray_info(env, argv[5], &result_type, &result_len, &result_raw, NULL, NULL));
-  if (!get_uint32_array(env, argv[2], &offsets, &offsets_count) || offsets_count == 0 ||
-      result_type != napi_int32_array || result_len < 3) {
-    napi_throw_type_error(env, NULL, "sendDatagrams: need n + 1 Uint32Array offsets and an Int32Array(3) result");
-    return NULL;
-  }
-  size_t n = offsets_count - 1;
-  if (!offsets_fit(offsets, n, data_len) || from > n) {
-    napi_throw_range_error(env, NULL, "sendDatagrams: an offset lies outside its buffer");
-    return NULL;
-  }
-
-  int32_t *result = result_raw;
-  int32_t refused = 0;
-  int stopped_by = 0;
-  bool unsegmentable = false;
-  size_t i = from;
-  while (i < n) {
-    size_t count = 0;
-    size_t at = i;
-    while (count < BATCH && at < n) {
-      uint32_t size = offsets[at + 1] - offsets[at];
-      size_t end = at + 1;
-      if (segment && size > 0) {
-        while (end < n && end - at < GSO_SEGMENTS && offsets[end + 1] - offsets[at] <= GSO_BYTES) {
-          uint32_t next = offsets[end + 1] - offsets[end];
-          if (next > size || next == 0) break; // an empty segment would vanish
-          end++;
-          if (next < size) break; // a shorter datagram can only be the last segment
-        }
-      }
-      struct msghdr *m = &msgs[count].msg_hdr;
-      memset(m, 0, sizeof *m);
-      iovs[count].iov_base = data + offsets[at];
-      iovs[count].iov_len = offsets[end] - offsets[at];
-      m->msg_iov = &iovs[count];
-      m->msg_iovlen = 1;
-      if (end - at > 1) {
-        m->msg_control = gso_controls[count];
-        m->msg_controllen = sizeof gso_controls[count];
-        struct cmsghdr *c = CMSG_FIRSTHDR(m);
-        c->cmsg_level = SOL_UDP;
-        c->cmsg_type = UDP_SEGMENT;
-        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-        uint16_t gso_size = (uint16_t)size;
-        memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
-      }
-      gso_first[count++] = at;
-      at = end;
-    }
-    gso_first[count] = at;
-    int sent = sendmmsg(fd, msgs, (unsigned)count, MSG_DONTWAIT);
-    if (sent > 0) {
-      i = gso_first[sent];
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      stopped_by = errno;
-      break;
-    }
-    if (msgs[0].msg_hdr.msg_controllen != 0 && (errno == EINVAL || errno == EMSGSIZE || errno == EIO ||
-                                               errno == ENOPROTOOPT || errno == EOPNOTSUPP)) {
-      unsegmentable = true;
-      break;
-    }
-    // Refused (ECONNREFUSED after a port-unreachable, EMSGSIZE, ...): this message is lost; the rest go on.
-    refused += (int32_t)(gso_first[1] - gso_first[0]);
-    i = gso_first[1];
-  }
-  result[0] = refused;
-  result[1] = stopped_by;
-  result[2] = unsegmentable;
-  return fw_make_int(env, (int64_t)i);
 }

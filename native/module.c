@@ -38,6 +38,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendPackets", NULL, js_send_packets, NULL, NULL, NULL, napi_default, NULL},
       {"bind", NULL, js_bind, NULL, NULL, NULL, napi_default, NULL},
       {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_default, NULL},
+      {"enableGro", NULL, js_enable_gro, NULL, NULL, NULL, napi_default, NULL},
       {"recvStart", NULL, js_recv_start, NULL, NULL, NULL, napi_default, NULL},
       {"recvStop", NULL, js_recv_stop, NULL, NULL, NULL, napi_default, NULL},
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},

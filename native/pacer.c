@@ -28,6 +28,7 @@
 // needs the fq or etf qdisc, which not every kernel has); this thread's own timing is the one mechanism.
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -54,6 +55,9 @@
 #define MAX_DATAGRAM 65536
 // Room for the largest socket address a datagram may be sent to (struct sockaddr_in6).
 #define NAME_BYTES 28
+// UDP GSO limits: a message carries at most this many segments and bytes (under the 64 KB IP datagram).
+#define GSO_SEGMENTS 64
+#define GSO_BYTES 65000
 
 typedef struct {
   int64_t due_ns;
@@ -83,6 +87,7 @@ typedef struct {
   _Atomic bool stop;
   _Atomic bool idle; // the thread waits on `wake` for something to be queued
   _Atomic bool realtime; // the thread runs at a real-time priority (SCHED_FIFO)
+  _Atomic bool segment;  // runs of datagrams leave as UDP GSO messages (until the kernel refuses one)
   pthread_mutex_t lock;
   pthread_cond_t wake;
   pthread_t thread;
@@ -90,6 +95,8 @@ typedef struct {
   napi_env env;
   struct mmsghdr msgs[PACER_BATCH];
   struct iovec iovs[PACER_BATCH];
+  char controls[PACER_BATCH][CMSG_SPACE(sizeof(uint16_t))];
+  uint32_t first[PACER_BATCH + 1]; // message k carries entries first[k] .. first[k + 1] - 1 of the batch
 } pacer_t;
 
 static const napi_type_tag pacer_tag = {0x6672616d65776972ULL, 0x652d706163657221ULL};
@@ -123,30 +130,64 @@ static void wait_writable(pacer_t *p, int err) {
   poll(&pfd, 1, POLL_MS);
 }
 
+// Whether entry b can follow entry a in one GSO message whose segments are `size` bytes: its bytes follow a's in the
+// slab (no wrap between them), it goes to the same place, and it is no longer than the run's size.
+static bool continues_run(const pacer_t *p, const entry_t *a, const entry_t *b, uint32_t size) {
+  return b->start == a->start + a->length && b->start % p->slab_bytes != 0 && b->length <= size && b->length > 0 &&
+         b->name_len == a->name_len && memcmp(b->name, a->name, a->name_len) == 0;
+}
+
 // Sends entries [from, from + count) of the ring in one sendmmsg; returns how many it finished (sent or refused), 0
-// when the buffer was full (after waiting for room).
+// when the buffer was full (after waiting for room). With `segment`, each run of equal-size datagrams lying back to
+// back in the slab (and at most one shorter one after them) is one UDP GSO message, one trip through the stack: a
+// train of a paced stream, or a relay's datagrams due together. Runs stay within what is due now, so GSO never sends
+// anything earlier than it would have gone anyway.
 static uint32_t send_batch(pacer_t *p, uint64_t from, uint32_t count) {
-  for (uint32_t k = 0; k < count; k++) {
+  bool segment = atomic_load_explicit(&p->segment, memory_order_relaxed);
+  uint32_t messages = 0;
+  for (uint32_t k = 0; k < count;) {
     entry_t *e = &p->entries[(from + k) % p->slots];
-    struct msghdr *m = &p->msgs[k].msg_hdr;
+    uint32_t end = k + 1, bytes = e->length;
+    if (segment) {
+      while (end < count && end - k < GSO_SEGMENTS) {
+        entry_t *prev = &p->entries[(from + end - 1) % p->slots], *next = &p->entries[(from + end) % p->slots];
+        if (!continues_run(p, prev, next, e->length) || bytes + next->length > GSO_BYTES) break;
+        bytes += next->length;
+        end++;
+        if (next->length < e->length) break; // a shorter datagram can only be the last segment
+      }
+    }
+    struct msghdr *m = &p->msgs[messages].msg_hdr;
     memset(m, 0, sizeof *m);
-    p->iovs[k].iov_base = p->slab + e->start % p->slab_bytes;
-    p->iovs[k].iov_len = e->length;
-    m->msg_iov = &p->iovs[k];
+    p->iovs[messages].iov_base = p->slab + e->start % p->slab_bytes;
+    p->iovs[messages].iov_len = bytes;
+    m->msg_iov = &p->iovs[messages];
     m->msg_iovlen = 1;
     if (e->name_len) {
       m->msg_name = e->name;
       m->msg_namelen = e->name_len;
     }
+    if (end - k > 1) {
+      m->msg_control = p->controls[messages];
+      m->msg_controllen = sizeof p->controls[messages];
+      struct cmsghdr *c = CMSG_FIRSTHDR(m);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      uint16_t size = (uint16_t)e->length;
+      memcpy(CMSG_DATA(c), &size, sizeof size);
+    }
+    p->first[messages++] = k;
+    k = end;
   }
-  // Issue 14's seam: a run of equal-size datagrams due together, to one destination, could leave as one UDP GSO
-  // message here (a UDP_SEGMENT cmsg, as batch_send.c's sendDatagrams builds), one trip through the stack per run.
+  p->first[messages] = count;
   int64_t at = now_ns();
-  int n = sendmmsg(p->fd, p->msgs, count, MSG_DONTWAIT);
+  int n = sendmmsg(p->fd, p->msgs, messages, MSG_DONTWAIT);
   if (n > 0) {
-    for (int k = 0; k < n; k++) p->entries[(from + (uint64_t)k) % p->slots].sent_ns = at;
+    uint32_t done = p->first[n];
+    for (uint32_t k = 0; k < done; k++) p->entries[(from + k) % p->slots].sent_ns = at;
     atomic_fetch_add_explicit(&p->batches, 1, memory_order_relaxed);
-    return (uint32_t)n;
+    return done;
   }
   int err = errno;
   if (err == EINTR) return 0;
@@ -154,10 +195,17 @@ static uint32_t send_batch(pacer_t *p, uint64_t from, uint32_t count) {
     wait_writable(p, err);
     return 0;
   }
-  // Refused (ECONNREFUSED after a port-unreachable, EMSGSIZE, ...): this datagram is lost, and recorded as such.
-  p->entries[from % p->slots].sent_ns = -err;
-  atomic_fetch_add_explicit(&p->refused, 1, memory_order_relaxed);
-  return 1;
+  if (p->msgs[0].msg_hdr.msg_controllen != 0 &&
+      (err == EINVAL || err == EMSGSIZE || err == EIO || err == ENOPROTOOPT || err == EOPNOTSUPP)) {
+    // The kernel will not segment (no GSO, or a route whose MTU is below the datagrams): one a message from now on.
+    atomic_store_explicit(&p->segment, false, memory_order_relaxed);
+    return 0;
+  }
+  // Refused (ECONNREFUSED after a port-unreachable, EMSGSIZE, ...): the first message's datagrams are lost, and
+  // recorded as such.
+  for (uint32_t k = 0; k < p->first[1]; k++) p->entries[(from + k) % p->slots].sent_ns = -err;
+  atomic_fetch_add_explicit(&p->refused, p->first[1], memory_order_relaxed);
+  return p->first[1];
 }
 
 static void *pacer_main(void *arg) {
@@ -271,22 +319,25 @@ static void touch_pages(void *memory, size_t bytes) {
   for (size_t i = 0; i < bytes; i += 4096) at[i] = 0;
 }
 
-// pacerOpen(fd: number, slots: number, slotBytes: number, earlyNs: number): object (the handle)
+// pacerOpen(fd: number, slots: number, slotBytes: number, earlyNs: number, segment: boolean): object (the handle)
 // Starts a pacer thread sending on fd (which stays the caller's, to close only after pacerClose), with room for
 // `slots` datagrams in a slab of slots x slotBytes bytes, each taking its own length (up to 64 KB). earlyNs 0 keeps exact times (a relay's delays): never early, and what
 // is late goes at once. earlyNs > 0 paces a stream (a sender, whose packets come every few µs at video rates): a
 // datagram due within earlyNs of a batch's send time goes with it, early, so the thread sleeps between small trains
 // instead of spinning from one packet to the next; and after a stall the schedule slides instead of bursting.
+// segment: datagrams that leave together go as UDP GSO runs where they can (see send_batch).
 napi_value js_pacer_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   uint32_t slots, slot_bytes, early_ns;
+  bool segment;
   CHECK(napi_get_value_int32(env, argv[0], &fd));
   CHECK(napi_get_value_uint32(env, argv[1], &slots));
   CHECK(napi_get_value_uint32(env, argv[2], &slot_bytes));
   CHECK(napi_get_value_uint32(env, argv[3], &early_ns));
+  CHECK(napi_get_value_bool(env, argv[4], &segment));
   if (fd < 0 || slots == 0 || slots > (1u << 20) || slot_bytes == 0 || slot_bytes > 65536 || early_ns > 1000000) {
     napi_throw_range_error(env, NULL, "pacerOpen: need an fd, 1 to 2^20 slots, 1 to 65536 bytes a slot, earlyNs <= 1 ms");
     return NULL;
@@ -311,6 +362,7 @@ napi_value js_pacer_open(napi_env env, napi_callback_info info) {
   touch_pages(p->entries, (size_t)slots * sizeof *p->entries);
   p->fd = fd;
   p->early_ns = early_ns;
+  atomic_store(&p->segment, segment);
   p->slots = slots;
   p->env = env;
   pthread_mutex_init(&p->lock, NULL);
@@ -510,7 +562,7 @@ napi_value js_pacer_collect(napi_env env, napi_callback_info info) {
 // pacerStats(handle, out: Float64Array): void
 // out[0] datagrams queued and not yet sent, [1] sent and not yet collected, [2] sendmmsg batches, [3] waits for room
 // in the send buffer (EAGAIN/ENOBUFS), [4] datagrams the kernel refused (lost), [5] datagrams sent or refused,
-// [6] 1 when the thread runs at a real-time priority (SCHED_FIFO), else 0.
+// [6] 1 when the thread runs at a real-time priority (SCHED_FIFO), else 0, [7] 1 while runs leave as UDP GSO messages.
 napi_value js_pacer_stats(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -521,8 +573,8 @@ napi_value js_pacer_stats(napi_env env, napi_callback_info info) {
   size_t length;
   void *raw;
   CHECK(napi_get_typedarray_info(env, argv[1], &type, &length, &raw, NULL, NULL));
-  if (type != napi_float64_array || length < 7) {
-    napi_throw_type_error(env, NULL, "pacerStats: out must be a Float64Array(7)");
+  if (type != napi_float64_array || length < 8) {
+    napi_throw_type_error(env, NULL, "pacerStats: out must be a Float64Array(8)");
     return NULL;
   }
   double *out = raw;
@@ -534,6 +586,7 @@ napi_value js_pacer_stats(napi_env env, napi_callback_info info) {
   out[4] = (double)atomic_load(&p->refused);
   out[5] = (double)sent;
   out[6] = atomic_load(&p->realtime) ? 1 : 0;
+  out[7] = atomic_load(&p->segment) ? 1 : 0;
   return NULL;
 }
 

@@ -20,6 +20,8 @@ export interface PacingReport {
   latenessUs?: { p50: number; p99: number; max: number };
   /** sendmmsg calls of the native thread. */
   batches?: number;
+  /** The native thread sent its trains as UDP GSO runs (asked for, and not refused by the kernel). */
+  gso?: boolean;
   /** Waits for room in a full send buffer (native thread). */
   retries?: number;
   /** The native thread ran at a real-time priority (SCHED_FIFO), as it does where allowed. */
@@ -129,6 +131,7 @@ class ThreadFramePacer extends FramePacer {
       packets: this.packets,
       latenessUs: { p50: c.latenessUs.p50, p99: c.latenessUs.p99, max: c.latenessUs.max },
       batches: c.batches,
+      gso: c.gso,
       retries: c.retries,
       realtime: c.realtime,
       dropped: c.refused + c.unsent,
@@ -202,5 +205,5 @@ export function openFramePacer(
   if (!(port instanceof NativeUdpSocket)) return new TimerFramePacer(mode, periodNs, port);
   const slots = Math.min(MAX_SLOTS, Math.max(MIN_SLOTS, QUEUED_FRAMES * (packetsPerFrame ?? 1) + 64));
   const earlyNs = Math.min(MAX_EARLY_NS, Math.round((TRAIN * periodNs) / (packetsPerFrame ?? 1)));
-  return new ThreadFramePacer(mode, periodNs, port.openPacer({ slots, slotBytes: maxDatagramBytes, earlyNs }));
+  return new ThreadFramePacer(mode, periodNs, port.openPacer({ slots, slotBytes: maxDatagramBytes, earlyNs, segment: port.path === 'gso' }));
 }

@@ -6,7 +6,7 @@ import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import { isIpv6, socketHost, type Endpoint } from './endpoint.js';
 import { SOCKADDR_BYTES, sockaddrOf } from './sockaddr.js';
 import type { SourceFilter } from './source-filter.js';
-import type { FramePort, OnDatagram, UdpPort } from './port.js';
+import type { FramePort, GroCounts, OnDatagram, SendPath, UdpPort } from './port.js';
 import { monotonicOriginNs } from './monotonic-origin.js';
 import { Pacer, type OnPacerRecord, type PacerAddon, type PacerOptions } from './pacer.js';
 import { SOCKET_BUFFER_BYTES } from './udp.js';
@@ -28,10 +28,13 @@ interface NativeUdpAddon extends PacerAddon {
     data: Buffer,
     payloadOffsets: Uint32Array,
     from: number,
+    segment: boolean,
     result: Int32Array,
   ): number;
   bind(address: string, port: number, ipv6: boolean, receiveBufferBytes: number, sendBufferBytes?: number): number;
   localPort(fd: number): number;
+  /** UDP GRO on a socket that reads; false when the kernel has none. */
+  enableGro(fd: number): boolean;
   recvStart(
     fd: number,
     slab: Buffer,
@@ -40,6 +43,7 @@ interface NativeUdpAddon extends PacerAddon {
     onBatch: (count: number) => void,
     names?: Buffer,
     stamps?: Float64Array,
+    segments?: Int32Array,
   ): object;
   recvStop(handle: object): void;
   /** One datagram to the sockaddr in `name`: 0, or the errno of a refused send. */
@@ -91,6 +95,14 @@ function usableAddon(path: string): NativeUdpAddon | undefined {
     );
   }
   return undefined;
+}
+
+/**
+ * UDP GSO on sends and GRO on receives, unless FRAMEWIRE_GSO=0 asks for one datagram per trip through the stack (to
+ * compare the paths, or where a middlebox mishandles them). The kernel's own refusal is handled where it happens.
+ */
+function offloads(): boolean {
+  return process.env.FRAMEWIRE_GSO !== '0';
 }
 
 function socketArgs(e: Endpoint): [string, number, boolean] {
@@ -148,6 +160,11 @@ export interface ReceiveOptions {
   kernelStamps?: boolean;
   /** Deliver only datagrams whose sender this allows (it counts the rest); needs rememberSenders. */
   accept?: SourceFilter;
+  /**
+   * UDP GRO: the kernel may hand over a run of datagrams (a GSO send's, on loopback) as one buffer, which is split
+   * here into the same datagrams, each delivered as without it; they share the buffer's one receive stamp.
+   */
+  gro?: boolean;
 }
 
 /**
@@ -171,6 +188,8 @@ export class NativeUdpSocket {
   receiveErrors = 0;
   /** Datagrams lost on the way out: refused by the kernel (or, in a relay socket, by its full queue). */
   sendErrors = 0;
+  /** Set while the kernel may coalesce runs of datagrams for this socket (UDP GRO, asked for and available). */
+  gro: GroCounts | undefined;
   /** The fd while open, -1 once closed. */
   protected fd: number;
   /** recvStart's handle while receiving: the fd is then recvStop's to close. */
@@ -181,6 +200,8 @@ export class NativeUdpSocket {
   private lengths: Int32Array | undefined;
   /** Per slot, the kernel's receive stamp (wall-clock µs, 0 when none came), when asked for. */
   private stamps: Float64Array | undefined;
+  /** Per slot, the size of the datagrams UDP GRO coalesced into it, 0 for a single datagram. */
+  private segments: Int32Array | undefined;
   /** One sender address slot per datagram slot, when senders are remembered. */
   private names: Buffer | undefined;
   private lastSender: Buffer | undefined;
@@ -212,13 +233,17 @@ export class NativeUdpSocket {
    * Starts handing every datagram that arrives to `onDatagram`, in batches of up to `slots`. Once per socket. When it
    * throws the socket is closed (recvStart has taken the fd, and closes it when it fails).
    */
-  receive(onDatagram: OnDatagram, { slots, rememberSenders = false, kernelStamps = false, accept }: ReceiveOptions): void {
+  receive(onDatagram: OnDatagram, { slots, rememberSenders = false, kernelStamps = false, accept, gro = false }: ReceiveOptions): void {
     if (this.fd < 0) throw new Error('receive: the socket is closed');
     if (this.handle) throw new Error('receive: the socket is receiving already');
     try {
       this.slab = Buffer.allocUnsafeSlow(SLOT_BYTES * slots);
       this.lengths = new Int32Array(slots);
       if (kernelStamps) this.stamps = new Float64Array(slots);
+      if (gro && this.addon.enableGro(this.fd)) {
+        this.gro = { datagrams: 0, buffers: 0 };
+        this.segments = new Int32Array(slots);
+      }
       if (rememberSenders) {
         this.names = Buffer.alloc(NAME_BYTES * slots);
         this.lastSender = Buffer.alloc(NAME_BYTES);
@@ -230,7 +255,9 @@ export class NativeUdpSocket {
     this.onDatagram = onDatagram;
     this.accept = accept;
     try {
-      this.handle = this.addon.recvStart(this.fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names, this.stamps);
+      this.handle = this.addon.recvStart(
+        this.fd, this.slab, SLOT_BYTES, this.lengths, this.onBatch, this.names, this.stamps, this.segments,
+      );
     } catch (err) {
       this.fd = -1; // recvStart owned the fd from the call on, and has closed it
       throw err;
@@ -269,12 +296,13 @@ export class NativeUdpSocket {
 
   /**
    * A native send thread on this socket that sends queued datagrams at their due times (src/transport/pacer.ts): to
-   * the connected peer, or to each datagram's own address. One per socket; the socket's close stops it first.
+   * the connected peer, or to each datagram's own address; datagrams due together as UDP GSO runs unless
+   * options.segment or FRAMEWIRE_GSO=0 says otherwise. One per socket; the socket's close stops it first.
    */
   openPacer(options: PacerOptions, onRecord?: OnPacerRecord): Pacer {
     if (this.fd < 0) throw new Error('openPacer: the socket is closed');
     if (this.pacer) throw new Error('openPacer: the socket has a pacer already');
-    this.pacer = new Pacer(this.addon, this.fd, options, onRecord);
+    this.pacer = new Pacer(this.addon, this.fd, { ...options, segment: options.segment ?? offloads() }, onRecord);
     return this.pacer;
   }
 
@@ -314,7 +342,7 @@ export class NativeUdpSocket {
       this.receiveErrors++;
       return;
     }
-    const { slab, lengths, names, stamps, accept } = this;
+    const { slab, lengths, names, stamps, segments, accept } = this;
     if (names && count > 0 && !accept) {
       names.copy(this.lastSender!, 0, (count - 1) * NAME_BYTES, count * NAME_BYTES);
       this.heardFrom = true;
@@ -328,8 +356,19 @@ export class NativeUdpSocket {
         this.heardFrom = true;
       }
       const start = i * SLOT_BYTES;
+      const end = start + lengths![i]!;
       const stamp = stamps ? stamps[i]! : 0;
-      this.onDatagram!(slab!.subarray(start, start + lengths![i]!), stamp > 0 ? stamp : batchUs);
+      const arrivalUs = stamp > 0 ? stamp : batchUs;
+      const segment = segments ? segments[i]! : 0;
+      if (segment > 0 && segment < end - start) {
+        this.gro!.buffers++;
+        for (let at = start; at < end && this.handle; at += segment) {
+          this.gro!.datagrams++;
+          this.onDatagram!(slab!.subarray(at, Math.min(at + segment, end)), arrivalUs);
+        }
+      } else {
+        this.onDatagram!(slab!.subarray(start, end), arrivalUs);
+      }
     }
   };
 }
@@ -338,20 +377,26 @@ export class NativeUdpSocket {
 export const FEEDBACK_SLOTS = 8;
 
 /**
- * A sender's socket, connected to the receiver: sends each frame in a few sendmmsg calls and, once receiving, reads
- * what comes back (RTCP). The kernel copies during the call, so the frame and headers are free again as soon as it
- * returns, unless the send buffer filled: then the rest goes after the event loop has had a turn. Its sendErrors
- * count only single sends (`send`); sendFrame returns its own.
+ * A sender's socket, connected to the receiver: sends each frame in a few sendmmsg calls, each run of equal-size
+ * packets as one UDP GSO message, and, once receiving, reads what comes back (RTCP). The kernel copies during the
+ * call, so the frame and headers are free again as soon as it returns, unless the send buffer filled: then the rest
+ * goes after the event loop has had a turn. Its sendErrors count only single sends (`send`); sendFrame returns its own.
  */
 export class NativeFrameLink extends NativeUdpSocket implements FramePort {
-  readonly path = 'sendmmsg' as const;
   /** Feedback is a trickle whose timing nothing measures: one clock reading per batch does. */
   readonly arrivalClock = 'node' as const;
-  /** [packets refused, errno that stopped the call early], written by the addon. */
-  private readonly result = new Int32Array(2);
+  /** UDP GSO, until the kernel refuses it (no support, or a route whose MTU is below the packets). */
+  private segment = offloads();
+  /** [packets refused, errno that stopped the call early, 1 when the kernel would not segment], by the addon. */
+  private readonly result = new Int32Array(3);
 
   constructor(addon: NativeUdpAddon, fd: number, host = anyHost(false)) {
     super(addon, fd, host);
+  }
+
+  /** 'gso' while frames leave as GSO runs, 'sendmmsg' with GSO off or once the kernel refused it. */
+  get path(): SendPath {
+    return this.segment ? 'gso' : 'sendmmsg';
   }
 
   async sendFrame(packets: OutgoingPackets): Promise<number> {
@@ -359,8 +404,12 @@ export class NativeFrameLink extends NativeUdpSocket implements FramePort {
     let refused = 0;
     let next = 0;
     for (;;) {
-      next = this.addon.sendPackets(this.fd, headers, headerOffsets, data, dataOffsets, next, this.result);
+      next = this.addon.sendPackets(this.fd, headers, headerOffsets, data, dataOffsets, next, this.segment, this.result);
       refused += this.result[0]!;
+      if (this.result[2] === 1) {
+        this.segment = false; // for good: the route will not change under a running sender
+        continue;
+      }
       if (next === count) return refused;
       await yieldToLoop(); // the send buffer is full: let the kernel drain it
     }
@@ -368,8 +417,8 @@ export class NativeFrameLink extends NativeUdpSocket implements FramePort {
 }
 
 /**
- * A receiver's bound socket: reads in recvmmsg batches of up to 64, each datagram with its kernel receive stamp as its
- * arrival time, and its send() answers the latest sender.
+ * A receiver's bound socket: reads in recvmmsg batches of up to 64 buffers (UDP GRO may coalesce a run of datagrams
+ * into one), each datagram with its kernel receive stamp as its arrival time, and its send() answers the latest sender.
  */
 export class NativeDatagramInput extends NativeUdpSocket implements UdpPort {
   readonly path = 'sendmmsg' as const;
@@ -377,7 +426,7 @@ export class NativeDatagramInput extends NativeUdpSocket implements UdpPort {
 
   constructor(addon: NativeUdpAddon, fd: number, host: string, onDatagram: OnDatagram, accept?: SourceFilter) {
     super(addon, fd, host);
-    this.receive(onDatagram, { slots: SLOTS, rememberSenders: true, kernelStamps: true, accept });
+    this.receive(onDatagram, { slots: SLOTS, rememberSenders: true, kernelStamps: true, accept, gro: offloads() });
   }
 
   override send(datagram: Buffer, to?: Endpoint): boolean {
@@ -405,7 +454,7 @@ export class NativeRelaySocket extends NativeUdpSocket {
   private queued = 0;
   private sent = 0;
   /** UDP GSO, until the kernel refuses it (no support, or a route whose MTU is below the datagrams). */
-  private segment = true;
+  private segment = offloads();
   private flushing: NodeJS.Immediate | undefined;
   /** [datagrams refused, errno that stopped the call early, 1 when the kernel would not segment], by the addon. */
   private readonly result = new Int32Array(3);
@@ -420,7 +469,8 @@ export class NativeRelaySocket extends NativeUdpSocket {
     kernelStamps = false,
   ) {
     super(addon, fd, host);
-    this.receive(onDatagram, { slots, rememberSenders, kernelStamps });
+    // GRO on the front socket (the one that stamps): an unimpaired relay then takes a sender's GSO run in one read.
+    this.receive(onDatagram, { slots, rememberSenders, kernelStamps, gro: kernelStamps && offloads() });
   }
 
   /** Copies `datagram` into the send queue (a view may be reused right after). */

@@ -4,7 +4,7 @@ import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 
 /** The addon's pacer functions (native/pacer.c has each one's contract). */
 export interface PacerAddon {
-  pacerOpen(fd: number, slots: number, slotBytes: number, earlyNs: number): object;
+  pacerOpen(fd: number, slots: number, slotBytes: number, earlyNs: number, segment: boolean): object;
   pacerEnqueuePackets(
     handle: object,
     headers: Buffer,
@@ -36,6 +36,11 @@ export interface PacerOptions {
    * early, for exact delays). At most 1 ms.
    */
   earlyNs?: number;
+  /**
+   * Datagrams that leave together (a train, or a relay's datagrams due at once) go as UDP GSO runs where they lie
+   * back to back in the queue: one trip through the stack a run. Off when the kernel refuses it. Default false.
+   */
+  segment?: boolean;
 }
 
 /**
@@ -60,6 +65,8 @@ export interface PacerCounts {
   latenessUs: Summary;
   /** The thread runs at a real-time priority (SCHED_FIFO 1): allowed to root, CAP_SYS_NICE or an RLIMIT_RTPRIO. */
   realtime: boolean;
+  /** Runs leave as UDP GSO messages: asked for, and not refused by the kernel. */
+  gso: boolean;
 }
 
 /** Records taken off the pacer per collect call: 2 numbers each. */
@@ -70,8 +77,7 @@ const POLL_MS = 1;
 /**
  * A native send thread on one UDP socket (native/pacer.c): JS queues datagrams with absolute due times on the
  * CLOCK_MONOTONIC clock (`now()`, in ns), the thread sends each at its time (sleeping, then spinning the last 50 µs;
- * never early unless `earlyNs` allows)
- * in small sendmmsg batches, and reports for every datagram when it really went. Datagrams are copied in, so their
+ * never early unless `earlyNs` allows) in small sendmmsg batches (runs as UDP GSO messages with `segment`), and reports for every datagram when it really went. Datagrams are copied in, so their
  * buffers are free when an enqueue call returns. The queue is bounded: a slot is free again only once its record
  * has been collected (`collect()`, also done by `waitForRoom()` and `drain()`), so no record is ever lost, and an
  * enqueue that finds no room accepts fewer (the caller waits and retries: backpressure).
@@ -86,7 +92,7 @@ export class Pacer {
   readonly lateness = new Histogram();
   private readonly handle: object;
   private readonly records = new Float64Array(RECORDS * 2);
-  private readonly stats = new Float64Array(7);
+  private readonly stats = new Float64Array(8);
   private refused = 0;
   private unsent = 0;
   private closed = false;
@@ -98,7 +104,7 @@ export class Pacer {
     readonly size: PacerOptions,
     private readonly onRecord?: OnPacerRecord,
   ) {
-    this.handle = addon.pacerOpen(fd, size.slots, size.slotBytes, size.earlyNs ?? 0);
+    this.handle = addon.pacerOpen(fd, size.slots, size.slotBytes, size.earlyNs ?? 0, size.segment ?? false);
   }
 
   /** CLOCK_MONOTONIC in ns: the clock due times are on (the same as process.hrtime.bigint()). */
@@ -165,8 +171,10 @@ export class Pacer {
   /** Resolves once every queued datagram has been sent and its record collected, or the signal aborts. */
   async drain(signal?: AbortSignal): Promise<void> {
     while (!this.closed && !signal?.aborted) {
+      // Nothing queued first, then collect: the other order misses the records of a batch sent in between.
+      const sentAll = this.queued === 0;
       this.collect();
-      if (this.queued === 0) return;
+      if (sentAll) return;
       await sleep(POLL_MS);
     }
   }
@@ -182,6 +190,7 @@ export class Pacer {
       retries: this.stats[3]!,
       latenessUs: { count: s.count, p50: s.p50 / 1000, p99: s.p99 / 1000, max: s.max / 1000 },
       realtime: this.stats[6] === 1,
+      gso: this.stats[7] === 1,
     };
   }
 

@@ -1,8 +1,11 @@
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import type { Endpoint } from './endpoint.js';
 
-/** How datagrams reach the kernel: node:dgram (one call per datagram) or the native addon (sendmmsg/recvmmsg). */
-export type SendPath = 'dgram' | 'sendmmsg';
+/**
+ * How datagrams reach the kernel: node:dgram (one call per datagram), or the native addon's sendmmsg batches (a
+ * message per datagram), with UDP GSO (a message per run of equal-size datagrams, split by the kernel).
+ */
+export type SendPath = 'dgram' | 'sendmmsg' | 'gso';
 
 /**
  * Told about each datagram that arrives, with its arrival time in wall-clock µs (the epoch of Date.now, as nowUs()
@@ -12,6 +15,16 @@ export type SendPath = 'dgram' | 'sendmmsg';
  * on the port says which. The buffer may be reused once the call returns: copy what must be kept.
  */
 export type OnDatagram = (datagram: Buffer, arrivalUs: number) => void;
+
+/**
+ * What UDP GRO did on a port that reads with it: datagrams that arrived coalesced with others into one buffer, and
+ * those buffers. Coalesced datagrams share the buffer's one receive stamp (on loopback, the segments of one GSO send,
+ * which left together).
+ */
+export interface GroCounts {
+  datagrams: number;
+  buffers: number;
+}
 
 /** Where a port's arrival times come from: the kernel's per-datagram receive stamps, or Node's clock. */
 export type ArrivalClock = 'kernel' | 'node';
@@ -26,6 +39,8 @@ export interface UdpPort {
   readonly path: SendPath;
   /** What the arrival times handed to its OnDatagram are (see OnDatagram). */
   readonly arrivalClock: ArrivalClock;
+  /** Present while it reads with UDP GRO (native ports). */
+  readonly gro?: GroCounts;
   /**
    * Sends one datagram: to `to` when given (a bound port), else to the peer of a connected port or to the latest
    * sender to a bound one. The buffer may be reused when this returns. False when it did not go (nobody has sent to

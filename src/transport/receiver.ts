@@ -20,7 +20,7 @@ import type { ReceivedFrameInfo, Sink } from '../sinks/sink.js';
 import { SettingError } from '../usage-error.js';
 import type { Endpoint } from './endpoint.js';
 import { bindPort } from './open-port.js';
-import { portErrors, type OnDatagram, type UdpPort } from './port.js';
+import { portErrors, type GroCounts, type OnDatagram, type UdpPort } from './port.js';
 import type { SourceFilter } from './source-filter.js';
 
 export type { FrameRecord } from '../session/interceptors/stamp-check.js';
@@ -112,6 +112,8 @@ export interface ReceiverReport {
   rtx?: RtxReceiveReport;
   /** ST 2110-21 timing analysis (RTP wires, unless turned off), with the clock its arrival times came from. */
   timing?: TimingReport;
+  /** UDP GRO on the media socket (native path): datagrams that arrived coalesced, and the buffers they came in. */
+  gro?: GroCounts;
   /** What each added feature reported, by name. */
   features?: Record<string, unknown>;
   /** Errors features threw on incoming RTCP (counted, with the first; reception went on). */
@@ -383,6 +385,7 @@ export class Receiver {
       ...(nack ? { nack } : {}),
       ...(rtx ? { rtx } : {}),
       ...(timing ? { timing: { ...timing, clock: this.media?.arrivalClock ?? 'node' } } : {}),
+      ...(this.media?.gro ? { gro: { ...this.media.gro } } : {}),
       ...(Object.keys(features).length > 0 ? { features } : {}),
       featureErrors: { ...this.session.featureErrors },
       endReason,

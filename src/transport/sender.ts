@@ -302,7 +302,7 @@ export class Sender {
       fps: perSecond(framesSent, windowUs),
       bitrateMbps: perSecond(bytesSent * 8, windowUs) / 1e6,
       ...(this.writer.ssrc !== undefined ? { ssrc: this.writer.ssrc } : {}),
-      sendPath: this.media.path,
+      sendPath: this.sendPath(),
       rtcpReceived: this.rtcpReceived,
       otherReceived: this.otherReceived,
       ...(rtcp ? { rtcp } : {}),
@@ -310,6 +310,13 @@ export class Sender {
       ...(Object.keys(features).length > 0 ? { features } : {}),
       featureErrors: { ...this.session.featureErrors },
     };
+  }
+
+  /** How the media went out: the pacing thread's path when it paced, else the port's. */
+  private sendPath(): SendPath {
+    const pacing = this.pacer?.report();
+    if (pacing?.gso !== undefined) return pacing.gso ? 'gso' : 'sendmmsg';
+    return this.media.path;
   }
 
   /** Sends a frame now (burst), or queues it paced from `frameNs` (CLOCK_MONOTONIC): then it is told as queued. */

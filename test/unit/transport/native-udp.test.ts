@@ -23,16 +23,23 @@ if (addon instanceof Error) {
   throw new Error(`these tests need the addon: run node scripts/build-native.mjs --strict (${addon.message})`);
 }
 
-/** Runs `body` with FRAMEWIRE_NATIVE set as given (undefined: unset, the default that uses the addon). */
-async function withNative<T>(value: '0' | undefined, body: () => Promise<T>): Promise<T> {
-  const saved = process.env.FRAMEWIRE_NATIVE;
-  if (value === undefined) delete process.env.FRAMEWIRE_NATIVE;
-  else process.env.FRAMEWIRE_NATIVE = value;
+type PathEnv = { FRAMEWIRE_NATIVE?: '0'; FRAMEWIRE_GSO?: '0' };
+
+/** Runs `body` with FRAMEWIRE_NATIVE and FRAMEWIRE_GSO set as given (absent: unset, the defaults that use both). */
+async function withNative<T>(env: PathEnv | undefined, body: () => Promise<T>): Promise<T> {
+  const names = ['FRAMEWIRE_NATIVE', 'FRAMEWIRE_GSO'] as const;
+  const saved = names.map((n) => process.env[n]);
+  names.forEach((n) => {
+    if (env?.[n] === undefined) delete process.env[n];
+    else process.env[n] = env[n];
+  });
   try {
     return await body();
   } finally {
-    if (saved === undefined) delete process.env.FRAMEWIRE_NATIVE;
-    else process.env.FRAMEWIRE_NATIVE = saved;
+    names.forEach((n, i) => {
+      if (saved[i] === undefined) delete process.env[n];
+      else process.env[n] = saved[i];
+    });
   }
 }
 
@@ -69,8 +76,9 @@ async function plainReceiver(): Promise<Socket> {
 }
 
 const paths = [
-  { name: 'native (sendmmsg/recvmmsg)', env: undefined, sendPath: 'sendmmsg' },
-  { name: 'node:dgram (FRAMEWIRE_NATIVE=0)', env: '0', sendPath: 'dgram' },
+  { name: 'native with UDP GSO/GRO', env: undefined, sendPath: 'gso' },
+  { name: 'native one datagram a message (FRAMEWIRE_GSO=0)', env: { FRAMEWIRE_GSO: '0' }, sendPath: 'sendmmsg' },
+  { name: 'node:dgram (FRAMEWIRE_NATIVE=0)', env: { FRAMEWIRE_NATIVE: '0' }, sendPath: 'dgram' },
 ] as const;
 
 describe('native UDP addon and its node:dgram fallback', () => {
@@ -119,6 +127,9 @@ describe('native UDP addon and its node:dgram fallback', () => {
         });
         expect(report.endReason).to.equal('frames');
         expect(report.packetsLost).to.equal(0);
+        // GSO runs stay one buffer all the way to a GRO receiver; the other paths read a datagram at a time.
+        if (path.sendPath === 'gso') expect(report.gro?.buffers).to.be.greaterThan(0);
+        else expect(report.gro).to.equal(undefined);
         expect(sink.frames.map((data, i) => data.equals(frames[i]!.data))).to.deep.equal([true, true, true]);
       });
 
@@ -149,10 +160,10 @@ describe('native UDP addon and its node:dgram fallback', () => {
     // Loopback frees send-buffer space as it sends, so a full buffer cannot be provoked here: this addon sends
     // at most 7 packets a call and reports EAGAIN, as the real one does when SO_SNDBUF fills.
     const calls: number[] = [];
-    const sendPackets: typeof addon.sendPackets = (fd, h, ho, data, po, from, r) => {
+    const sendPackets: typeof addon.sendPackets = (fd, h, ho, data, po, from, segment, r) => {
       calls.push(from);
       const to = Math.min(from + 7, ho.length - 1);
-      const next = addon.sendPackets(fd, h, ho.subarray(0, to + 1), data, po.subarray(0, to + 1), from, r);
+      const next = addon.sendPackets(fd, h, ho.subarray(0, to + 1), data, po.subarray(0, to + 1), from, segment, r);
       r[1] = next < ho.length - 1 ? 11 /* EAGAIN */ : 0;
       return next;
     };
@@ -172,10 +183,10 @@ describe('native UDP addon and its node:dgram fallback', () => {
   it('rejects packet tables that point outside their buffers instead of reading past them', () => {
     const fd = addon.connect('127.0.0.1', 9, false, 1 << 16);
     try {
-      const result = new Int32Array(2);
+      const result = new Int32Array(3);
       const send = (headerOffsets: number[], payloadOffsets: number[]) => () =>
         addon.sendPackets(fd, Buffer.alloc(8), Uint32Array.from(headerOffsets), Buffer.alloc(100),
-          Uint32Array.from(payloadOffsets), 0, result);
+          Uint32Array.from(payloadOffsets), 0, true, result);
       expect(send([0, 9], [0, 100])).to.throw(RangeError, /outside/);
       expect(send([0, 8], [0, 101])).to.throw(RangeError, /outside/);
       expect(send([0, 8, 4], [0, 50, 100])).to.throw(RangeError, /outside/);
@@ -236,7 +247,7 @@ describe('native UDP addon and its node:dgram fallback', () => {
 
     it('uses node:dgram, quietly, when FRAMEWIRE_NATIVE=0', async () => {
       const write = sinon.spy(process.stderr, 'write');
-      const link = await withNative('0', async () => connectNativeLink({ host: '127.0.0.1', port: 9 }));
+      const link = await withNative({ FRAMEWIRE_NATIVE: '0' }, async () => connectNativeLink({ host: '127.0.0.1', port: 9 }));
       expect(link).to.equal(undefined);
       expect(write.called).to.equal(false);
     });

@@ -4,7 +4,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bindNativeRelaySocket, connectNativeLink, loadNativeUdp, type NativeUdpSocket } from '../../../src/transport/native-udp.js';
+import {
+  bindNativeRelaySocket,
+  connectNativeLink,
+  loadNativeUdp,
+  NativeUdpSocket,
+} from '../../../src/transport/native-udp.js';
 import { monotonicNs } from '../../../src/transport/pacing.js';
 import { sockaddrOf } from '../../../src/transport/sockaddr.js';
 import type { OutgoingPackets } from '../../../src/rtp/outgoing-packets.js';
@@ -185,6 +190,39 @@ describe('Pacer (native send thread)', function () {
     }
     expect(() => pacer.enqueue(Buffer.alloc(70_000), pacer.now())).to.throw(RangeError);
   });
+
+  for (const segment of [true, false]) {
+    it(`sends trains ${segment ? 'as UDP GSO runs' : 'a datagram a message'}: byte-exact, in order, sizes kept`, async () => {
+      const native = addon as Exclude<typeof addon, Error>;
+      const rx = new NativeUdpSocket(native, native.bind('127.0.0.1', 0, false, 8 << 20), '127.0.0.1');
+      open.push(rx);
+      const got: Buffer[] = [];
+      rx.receive((d) => got.push(Buffer.from(d)), { slots: 16, gro: true });
+      const link = connectNativeLink({ host: '127.0.0.1', port: rx.address.port })!;
+      open.push(link);
+      const pacer = link.openPacer({ slots: 512, slotBytes: 1500, earlyNs: 200_000, segment });
+      // Trains of 8 due together, with three sizes among them: runs end at a shorter datagram and at a train's end.
+      const sizes = Array.from({ length: 200 }, (_, i) => (i % 25 === 24 ? 300 : i % 50 < 30 ? 1400 : 900));
+      const now = pacer.now() + 2e6;
+      sizes.forEach((size, i) => {
+        const datagram = Buffer.alloc(size, i % 251);
+        datagram.writeUInt32BE(i, 0);
+        expect(pacer.enqueue(datagram, now + Math.floor(i / 8) * 300_000)).to.equal(true);
+      });
+      await pacer.drain();
+      await until(() => got.length === sizes.length, () => `${sizes.length} datagrams, got ${got.length}`);
+      got.forEach((d, i) => {
+        const expected = Buffer.alloc(sizes[i]!, i % 251);
+        expected.writeUInt32BE(i, 0);
+        expect(d.equals(expected), `datagram ${i} byte-exact`).to.equal(true);
+      });
+      const counts = pacer.counts();
+      expect(counts.gso).to.equal(segment);
+      expect(counts).to.include({ sent: 200, refused: 0 });
+      if (segment) expect(rx.gro!.buffers, 'trains arrived as one buffer each').to.be.at.least(20);
+      else expect(rx.gro!.buffers).to.equal(0);
+    });
+  }
 
   it('sends each datagram to its own address from a bound socket', async () => {
     const a = await receiver();
