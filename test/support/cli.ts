@@ -15,7 +15,12 @@ export interface CliResult {
  * The caller awaits `result` for the exit code and output.
  */
 export function startFramewire(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; result: Promise<CliResult> } {
-  return startProcess(process.execPath, ['--import', 'tsx', ENTRY, ...args], env);
+  return startProcess(process.execPath, framewireCommand(args), env);
+}
+
+/** The arguments for process.execPath that run `framewire ARGS` from the sources (for a wrapper such as taskset). */
+export function framewireCommand(args: string[]): string[] {
+  return ['--import', 'tsx', ENTRY, ...args];
 }
 
 /** Starts any program in the repo root with stdout and stderr collected. */

@@ -19,14 +19,19 @@ export function rtpRawCaps(g: FrameGeometry): string {
     `height=(string)${g.height},colorimetry=(string)BT601-5,payload=(int)96`;
 }
 
-/** Runs `gst-launch-1.0 -e PIPELINE` (elements separated by '!' tokens). */
-export function startGst(...elements: string[][]): Peer {
+/** `gst-launch-1.0 -q -e PIPELINE`'s arguments (elements separated by '!' tokens). */
+export function gstLaunchArgs(...elements: string[][]): string[] {
   const args = ['-q', '-e'];
   elements.forEach((element, i) => {
     if (i > 0) args.push('!');
     args.push(...element);
   });
-  return startPeer('gst-launch-1.0', args);
+  return args;
+}
+
+/** Runs `gst-launch-1.0 -e PIPELINE` (elements separated by '!' tokens). */
+export function startGst(...elements: string[][]): Peer {
+  return startPeer('gst-launch-1.0', gstLaunchArgs(...elements));
 }
 
 /**
