@@ -56,6 +56,11 @@ export interface ChainStats {
   pending: number;
   /** Still waiting when the chain was closed. */
   discarded: number;
+  /**
+   * Dropped by the relay itself, not the simulated network: its timed output had more datagrams waiting for the send
+   * thread than it holds (the host could not keep up).
+   */
+  overflowed: number;
   /** Replayed ordinals the trace had no fate for (forwarded untouched). */
   unreplayed: number;
   /**
@@ -90,6 +95,8 @@ export interface ImpairmentChain {
   departed(delayUs?: number, latenessUs?: number): void;
   /** A timed output was closed with this many datagrams it had not sent: discarded in flight. */
   undelivered(count: number): void;
+  /** A timed output had no room for a datagram: dropped by the relay (overflowed). */
+  overflowed(): void;
   /** Stops the timers; waiting datagrams are discarded and counted. */
   close(): void;
 }
@@ -133,6 +140,7 @@ class Chain implements ImpairmentChain {
     corrupted: 0,
     reordered: 0,
     discarded: 0,
+    overflowed: 0,
     unreplayed: 0,
     replayErrors: 0,
   };
@@ -237,6 +245,7 @@ class Chain implements ImpairmentChain {
       reordered: c.reordered,
       pending: this.pendingCopies,
       discarded: c.discarded,
+      overflowed: c.overflowed,
       unreplayed: c.unreplayed,
       replayErrors: c.replayErrors,
       delayUs: this.delays.summary(),
@@ -260,6 +269,11 @@ class Chain implements ImpairmentChain {
     this.counts.discarded += count;
     this.pendingCopies -= count;
     if (this.pendingCopies === 0) this.settle();
+  }
+
+  overflowed(): void {
+    this.counts.overflowed++;
+    if (--this.pendingCopies === 0) this.settle();
   }
 
   close(): void {

@@ -12,6 +12,7 @@ export function formatChainStats(stats: ChainStats): string {
     `duplicated ${stats.duplicated}, corrupted ${stats.corrupted}, reordered ${stats.reordered}, ` +
     `delay ${formatDelay(stats.delayUs)}` +
     (stats.discarded ? `, discarded in flight ${stats.discarded}` : '') +
+    (stats.overflowed ? `, dropped by the relay (could not keep up) ${stats.overflowed}` : '') +
     (stats.unreplayed ? `, not in trace ${stats.unreplayed}` : '') +
     (stats.replayErrors ? `, replay errors ${stats.replayErrors}` : '')
   );

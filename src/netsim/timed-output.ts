@@ -11,7 +11,7 @@ const LEAD_US = 20_000;
  */
 const TIMED_SLOTS = 4096;
 const TIMED_SLOT_BYTES = 2048;
-/** Datagrams waiting in JS for room in a full pacer, at most: beyond it they are refused (counted). */
+/** Datagrams waiting in JS for room in a full pacer, at most: beyond it they are dropped (the chain's `overflowed`). */
 const MAX_WAITING = 65_536;
 /** How often departures are collected while any are outstanding. */
 const COLLECT_MS = 2;
@@ -41,7 +41,7 @@ interface Waiting {
  * and each departure is reported to the chain whose datagram it was.
  */
 export class TimedPacerOutput {
-  /** Datagrams beyond MAX_WAITING, or refused by the kernel: not sent (counted). */
+  /** Datagrams the kernel refused: lost (counted; those beyond MAX_WAITING are the chain's `overflowed`). */
   refused = 0;
   private readonly pacer: Pacer;
   private readonly lanes: TimedLane[] = [];
@@ -69,8 +69,7 @@ export class TimedPacerOutput {
 
   send(lane: number, datagram: Buffer, dueUs: number, arrivalUs: number): void {
     if (this.waiting.length >= MAX_WAITING) {
-      this.refused++;
-      this.lanes[lane]!.chain.departed();
+      this.lanes[lane]!.chain.overflowed();
       return;
     }
     if (this.waiting.length === 0 && this.enqueue(lane, datagram, dueUs, arrivalUs)) return;

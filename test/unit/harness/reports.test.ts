@@ -40,7 +40,7 @@ function syntheticReport(): ScenarioReport {
     network: {
       forward: {
         received: 1, forwarded: 1, dropped: { loss: 0, queue: 0, dropList: 0 }, duplicated: 0, corrupted: 0, reordered: 0,
-        pending: 0, discarded: 0, unreplayed: 0, replayErrors: 0,
+        pending: 0, discarded: 0, overflowed: 0, unreplayed: 0, replayErrors: 0,
       },
       socketErrors: 0,
       lostOnHost: 0,
