@@ -266,36 +266,22 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
   size_t stamps_len = 0;
   napi_valuetype stamps_type = napi_undefined;
   if (argc >= 7) TRY(napi_typeof(env, argv[6], &stamps_type));
-  if (stamps_type != napi_undefined) {
-    napi_typedarray_type type;
-    void *raw;
-    TRY(napi_get_typedarray_info(env, argv[6], &type, &stamps_len, &raw, NULL, NULL));
-    if (type != napi_float64_array) stamps_len = 0;
-    stamps = raw;
-  }
+  if (stamps_type != napi_undefined) stamps = fw_typed_array(env, argv[6], napi_float64_array, &stamps_len);
   int32_t *segments = NULL;
   size_t segments_len = 0;
   napi_valuetype segments_type = napi_undefined;
   if (argc >= 8) TRY(napi_typeof(env, argv[7], &segments_type));
-  if (segments_type != napi_undefined) {
-    napi_typedarray_type type;
-    void *raw;
-    TRY(napi_get_typedarray_info(env, argv[7], &type, &segments_len, &raw, NULL, NULL));
-    if (type != napi_int32_array) segments_len = 0;
-    segments = raw;
-  }
+  if (segments_type != napi_undefined) segments = fw_typed_array(env, argv[7], napi_int32_array, &segments_len);
   uint32_t slot_bytes;
   uint8_t *slab;
   size_t slab_len, lengths_len;
-  void *lengths_raw;
-  napi_typedarray_type lengths_type;
   napi_valuetype callback_type;
   TRY(napi_get_buffer_info(env, argv[1], (void **)&slab, &slab_len));
   TRY(napi_get_value_uint32(env, argv[2], &slot_bytes));
-  TRY(napi_get_typedarray_info(env, argv[3], &lengths_type, &lengths_len, &lengths_raw, NULL, NULL));
+  int32_t *lengths = fw_typed_array(env, argv[3], napi_int32_array, &lengths_len);
   TRY(napi_typeof(env, argv[4], &callback_type));
   size_t slots = slot_bytes ? slab_len / slot_bytes : 0;
-  if (lengths_type != napi_int32_array || callback_type != napi_function || slots == 0 || lengths_len < slots ||
+  if (!lengths || callback_type != napi_function || slots == 0 || lengths_len < slots ||
       slots > BATCH) {
     napi_throw_type_error(env, NULL, "recvStart: need a slab of 1 to 1024 slots, one Int32Array length per slot");
     goto fail;
@@ -330,7 +316,7 @@ napi_value js_recv_start(napi_env env, napi_callback_info info) {
     }
   }
   r->slab = slab;
-  r->lengths = lengths_raw;
+  r->lengths = lengths;
   r->slots = slots;
   r->names = names;
   r->name_bytes = name_bytes;

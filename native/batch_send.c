@@ -29,14 +29,6 @@ static char gso_controls[BATCH][CMSG_SPACE(sizeof(uint16_t))];
 // first[k] is the packet message k starts with; first[k + 1] - first[k] how many it carries.
 static size_t first[BATCH + 1];
 
-static bool get_uint32_array(napi_env env, napi_value value, const uint32_t **data, size_t *length) {
-  napi_typedarray_type type;
-  void *raw;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return false;
-  *data = raw;
-  return type == napi_uint32_array;
-}
-
 // Offsets are n + 1 ascending positions within a buffer of `limit` bytes: packet i owns [o[i], o[i + 1]).
 static bool offsets_fit(const uint32_t *o, size_t n, size_t limit) {
   for (size_t i = 0; i < n; i++) {
@@ -153,13 +145,11 @@ static size_t send_runs(int fd, const packets_t *p, size_t from, bool segment, i
   return i;
 }
 
-static bool get_result(napi_env env, napi_value value, int32_t **result) {
-  napi_typedarray_type type;
+// The Int32Array(3) send_runs fills, or NULL.
+static int32_t *get_result(napi_env env, napi_value value) {
   size_t length;
-  void *raw;
-  if (napi_get_typedarray_info(env, value, &type, &length, &raw, NULL, NULL) != napi_ok) return false;
-  *result = raw;
-  return type == napi_int32_array && length >= 3;
+  int32_t *result = fw_typed_array(env, value, napi_int32_array, &length);
+  return length >= 3 ? result : NULL;
 }
 
 // sendPackets(fd, headers: Buffer, headerOffsets: Uint32Array, data: Buffer, payloadOffsets: Uint32Array,
@@ -180,8 +170,10 @@ napi_value js_send_packets(napi_env env, napi_callback_info info) {
   CHECK(napi_get_buffer_info(env, argv[3], (void **)&p.data, &data_len));
   CHECK(napi_get_value_uint32(env, argv[5], &from));
   CHECK(napi_get_value_bool(env, argv[6], &segment));
-  if (!get_uint32_array(env, argv[2], &p.h, &header_count) || !get_uint32_array(env, argv[4], &p.d, &payload_count) ||
-      header_count != payload_count || header_count == 0 || !get_result(env, argv[7], &result)) {
+  p.h = fw_typed_array(env, argv[2], napi_uint32_array, &header_count);
+  p.d = fw_typed_array(env, argv[4], napi_uint32_array, &payload_count);
+  result = get_result(env, argv[7]);
+  if (!p.h || !p.d || header_count != payload_count || header_count == 0 || !result) {
     napi_throw_type_error(env, NULL, "sendPackets: offsets must be two Uint32Arrays of equal length n + 1, result an Int32Array(3)");
     return NULL;
   }
@@ -209,7 +201,9 @@ napi_value js_send_datagrams(napi_env env, napi_callback_info info) {
   CHECK(napi_get_buffer_info(env, argv[1], (void **)&p.data, &data_len));
   CHECK(napi_get_value_uint32(env, argv[3], &from));
   CHECK(napi_get_value_bool(env, argv[4], &segment));
-  if (!get_uint32_array(env, argv[2], &p.d, &offsets_count) || offsets_count == 0 || !get_result(env, argv[5], &result)) {
+  p.d = fw_typed_array(env, argv[2], napi_uint32_array, &offsets_count);
+  result = get_result(env, argv[5]);
+  if (!p.d || offsets_count == 0 || !result) {
     napi_throw_type_error(env, NULL, "sendDatagrams: need n + 1 Uint32Array offsets and an Int32Array(3) result");
     return NULL;
   }

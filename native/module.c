@@ -31,6 +31,18 @@ napi_value fw_make_int(napi_env env, int64_t value) {
   return out;
 }
 
+void *fw_typed_array(napi_env env, napi_value value, napi_typedarray_type type, size_t *length) {
+  napi_typedarray_type actual;
+  void *data;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &actual, length, &data, NULL, NULL) != napi_ok || actual != type) {
+    *length = 0;
+    return NULL;
+  }
+  return data;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"connect", NULL, js_connect, NULL, NULL, NULL, napi_default, NULL},

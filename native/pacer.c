@@ -431,19 +431,16 @@ napi_value js_pacer_enqueue_packets(napi_env env, napi_callback_info info) {
   if (!p) return NULL;
   uint8_t *headers, *data;
   size_t headers_len, data_len, header_count, data_count;
-  napi_typedarray_type ht, dt;
-  void *hraw, *draw;
   uint32_t from;
   double first_due, spacing;
   CHECK(napi_get_buffer_info(env, argv[1], (void **)&headers, &headers_len));
-  CHECK(napi_get_typedarray_info(env, argv[2], &ht, &header_count, &hraw, NULL, NULL));
   CHECK(napi_get_buffer_info(env, argv[3], (void **)&data, &data_len));
-  CHECK(napi_get_typedarray_info(env, argv[4], &dt, &data_count, &draw, NULL, NULL));
   CHECK(napi_get_value_uint32(env, argv[5], &from));
   CHECK(napi_get_value_double(env, argv[6], &first_due));
   CHECK(napi_get_value_double(env, argv[7], &spacing));
-  const uint32_t *h = hraw, *d = draw;
-  if (ht != napi_uint32_array || dt != napi_uint32_array || header_count != data_count || header_count == 0) {
+  const uint32_t *h = fw_typed_array(env, argv[2], napi_uint32_array, &header_count);
+  const uint32_t *d = fw_typed_array(env, argv[4], napi_uint32_array, &data_count);
+  if (!h || !d || header_count != data_count || header_count == 0) {
     napi_throw_type_error(env, NULL, "pacerEnqueuePackets: offsets must be two Uint32Arrays of equal length n + 1");
     return NULL;
   }
@@ -538,15 +535,12 @@ napi_value js_pacer_collect(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   pacer_t *p = get_pacer(env, argv[0]);
   if (!p) return NULL;
-  napi_typedarray_type type;
   size_t length;
-  void *raw;
-  CHECK(napi_get_typedarray_info(env, argv[1], &type, &length, &raw, NULL, NULL));
-  if (type != napi_float64_array) {
+  double *records = fw_typed_array(env, argv[1], napi_float64_array, &length);
+  if (!records) {
     napi_throw_type_error(env, NULL, "pacerCollect: records must be a Float64Array");
     return NULL;
   }
-  double *records = raw;
   uint64_t sent = atomic_load_explicit(&p->sent, memory_order_acquire);
   size_t count = 0;
   while (p->collected < sent && count < length / 2) {
@@ -569,15 +563,12 @@ napi_value js_pacer_stats(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   pacer_t *p = get_pacer(env, argv[0]);
   if (!p) return NULL;
-  napi_typedarray_type type;
   size_t length;
-  void *raw;
-  CHECK(napi_get_typedarray_info(env, argv[1], &type, &length, &raw, NULL, NULL));
-  if (type != napi_float64_array || length < 8) {
+  double *out = fw_typed_array(env, argv[1], napi_float64_array, &length);
+  if (!out || length < 8) {
     napi_throw_type_error(env, NULL, "pacerStats: out must be a Float64Array(8)");
     return NULL;
   }
-  double *out = raw;
   uint64_t queued = atomic_load(&p->queued), sent = atomic_load(&p->sent);
   out[0] = (double)(queued - sent);
   out[1] = (double)(sent - p->collected);
