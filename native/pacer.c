@@ -525,22 +525,32 @@ napi_value js_pacer_enqueue(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The arguments (handle, Float64Array) of pacerCollect and pacerStats: the pacer, and the array's elements when it has
+// at least `minimum` of them (else NULL, with `error` thrown as a TypeError, or get_pacer's error).
+static double *pacer_and_doubles(napi_env env, napi_callback_info info, pacer_t **p, size_t *length, size_t minimum,
+                                 const char *error) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  *p = get_pacer(env, argv[0]);
+  if (!*p) return NULL;
+  double *values = fw_typed_array(env, argv[1], napi_float64_array, length);
+  if (!values || *length < minimum) {
+    napi_throw_type_error(env, NULL, error);
+    return NULL;
+  }
+  return values;
+}
+
 // pacerCollect(handle, records: Float64Array): number
 // Hands over the records of sent datagrams, oldest first, and frees their slots: record k is records[2k] = due time,
 // records[2k + 1] = actual send time (ns, the moment its sendmmsg was called) or -errno when the kernel refused it.
 // Returns how many records it wrote (at most records.length / 2).
 napi_value js_pacer_collect(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  pacer_t *p = get_pacer(env, argv[0]);
-  if (!p) return NULL;
+  pacer_t *p;
   size_t length;
-  double *records = fw_typed_array(env, argv[1], napi_float64_array, &length);
-  if (!records) {
-    napi_throw_type_error(env, NULL, "pacerCollect: records must be a Float64Array");
-    return NULL;
-  }
+  double *records = pacer_and_doubles(env, info, &p, &length, 2, "pacerCollect: records must be a Float64Array");
+  if (!records) return NULL;
   uint64_t sent = atomic_load_explicit(&p->sent, memory_order_acquire);
   size_t count = 0;
   while (p->collected < sent && count < length / 2) {
@@ -558,17 +568,10 @@ napi_value js_pacer_collect(napi_env env, napi_callback_info info) {
 // in the send buffer (EAGAIN/ENOBUFS), [4] datagrams the kernel refused (lost), [5] datagrams sent or refused,
 // [6] 1 when the thread runs at a real-time priority (SCHED_FIFO), else 0, [7] 1 while runs leave as UDP GSO messages.
 napi_value js_pacer_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  pacer_t *p = get_pacer(env, argv[0]);
-  if (!p) return NULL;
+  pacer_t *p;
   size_t length;
-  double *out = fw_typed_array(env, argv[1], napi_float64_array, &length);
-  if (!out || length < 8) {
-    napi_throw_type_error(env, NULL, "pacerStats: out must be a Float64Array(8)");
-    return NULL;
-  }
+  double *out = pacer_and_doubles(env, info, &p, &length, 8, "pacerStats: out must be a Float64Array(8)");
+  if (!out) return NULL;
   uint64_t queued = atomic_load(&p->queued), sent = atomic_load(&p->sent);
   out[0] = (double)(queued - sent);
   out[1] = (double)(sent - p->collected);
