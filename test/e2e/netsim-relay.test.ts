@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseNetworkConfig } from '../../src/netsim/config.js';
 import { startRelay, type Relay } from '../../src/netsim/relay.js';
 import { startFramewire } from '../support/cli.js';
+import { envForSuite } from '../support/native.js';
 import { until } from '../support/until.js';
 
 async function udp(): Promise<Socket> {
@@ -125,15 +126,7 @@ describe('e2e: netsim relay over real UDP sockets', function () {
     { native: '0', path: 'dgram' },
   ] as const) {
     describe(`startRelay on ${path}${native ? ` (FRAMEWIRE_NATIVE=${native})` : ''}`, () => {
-      const saved = process.env.FRAMEWIRE_NATIVE;
-      before(() => {
-        if (native === undefined) delete process.env.FRAMEWIRE_NATIVE;
-        else process.env.FRAMEWIRE_NATIVE = native;
-      });
-      after(() => {
-        if (saved === undefined) delete process.env.FRAMEWIRE_NATIVE;
-        else process.env.FRAMEWIRE_NATIVE = saved;
-      });
+      envForSuite({ FRAMEWIRE_NATIVE: native });
 
       it(`moves datagrams with ${path}`, async () => {
         const { relay } = await echoThrough({});

@@ -6,6 +6,7 @@ import { createPatternSource } from '../../src/sources/pattern.js';
 import { Receiver } from '../../src/transport/receiver.js';
 import { Sender } from '../../src/transport/sender.js';
 import { seededRandom } from '../unit/rtp/helpers.js';
+import { envForSuite } from '../support/native.js';
 import { until } from '../support/until.js';
 
 const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
@@ -60,12 +61,7 @@ describe('e2e: hostile datagrams at both ends of a session', function () {
 
   for (const native of ['1', '0']) {
     describe(`FRAMEWIRE_NATIVE=${native}`, () => {
-      const saved = process.env.FRAMEWIRE_NATIVE;
-      before(() => { process.env.FRAMEWIRE_NATIVE = native; });
-      after(() => {
-        if (saved === undefined) delete process.env.FRAMEWIRE_NATIVE;
-        else process.env.FRAMEWIRE_NATIVE = saved;
-      });
+      envForSuite({ FRAMEWIRE_NATIVE: native });
 
       it('a receiver counts garbage on its RTP and RTCP ports, survives a feature that throws, and then assembles the real stream', async () => {
         const feature = brittle();

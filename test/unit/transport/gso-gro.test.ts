@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { loadNativeUdp, NativeUdpSocket } from '../../../src/transport/native-udp.js';
+import { NativeUdpSocket } from '../../../src/transport/native-udp.js';
 import { until } from '../../support/until.js';
+import { requireNativeAddon } from '../../support/native.js';
 
-const addon = loadNativeUdp();
-if (addon instanceof Error) {
-  throw new Error(`these tests need the addon: run node scripts/build-native.mjs --strict (${addon.message})`);
-}
+const addon = requireNativeAddon();
 
 /**
  * A frame's packets as a sender lays them out: headers in one buffer, payloads in another. Sizes (header + payload)
@@ -33,7 +31,7 @@ function frame(): { headers: Buffer; headerOffsets: Uint32Array; data: Buffer; d
 
 /** A bound socket on the addon that keeps a copy of every datagram it is handed. */
 function receiver(gro: boolean): { socket: NativeUdpSocket; got: Buffer[] } {
-  const native = addon as Exclude<typeof addon, Error>;
+  const native = addon;
   const socket = new NativeUdpSocket(native, native.bind('127.0.0.1', 0, false, 8 << 20), '127.0.0.1');
   const got: Buffer[] = [];
   socket.receive((d) => got.push(Buffer.from(d)), { slots: 16, gro });
@@ -42,7 +40,7 @@ function receiver(gro: boolean): { socket: NativeUdpSocket; got: Buffer[] } {
 
 /** Sends the whole frame from a connected socket; returns how many calls it took. */
 function send(port: number, f: ReturnType<typeof frame>, segment: boolean): { result: Int32Array } {
-  const native = addon as Exclude<typeof addon, Error>;
+  const native = addon;
   const fd = native.connect('127.0.0.1', port, false, 8 << 20);
   const result = new Int32Array(3);
   try {
@@ -86,7 +84,7 @@ describe('UDP GSO sends and GRO receives (native addon)', () => {
   }
 
   it('cuts runs at 64 segments and 65,000 bytes, so 8972-byte packets go 7 to a message', async () => {
-    const native = addon as Exclude<typeof addon, Error>;
+    const native = addon;
     const rx = receiver(true);
     const fd = native.connect('127.0.0.1', rx.socket.address.port, false, 8 << 20);
     try {

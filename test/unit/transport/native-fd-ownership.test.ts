@@ -6,17 +6,13 @@ import {
   bindNativeRelaySocket,
   connectNativeLink,
   connectNativeRelaySocket,
-  loadNativeUdp,
   NativeDatagramInput,
   NativeRelaySocket,
 } from '../../../src/transport/native-udp.js';
 import { until } from '../../support/until.js';
+import { envForSuite, requireNativeAddon } from '../../support/native.js';
 
-const loaded = loadNativeUdp();
-if (loaded instanceof Error) {
-  throw new Error(`these tests need the addon: run node scripts/build-native.mjs --strict (${loaded.message})`);
-}
-const addon = loaded;
+const addon = requireNativeAddon();
 type Addon = typeof addon;
 
 /** The fds this process has open, as /proc lists them (read synchronously, so nothing else runs in between). */
@@ -86,12 +82,7 @@ async function sendTo(port: number, text: string): Promise<void> {
 
 describe('native addon fd ownership: every fd closed exactly once, on every path', () => {
   const cleanup: Array<() => unknown> = [];
-  // These test the addon's sockets themselves, so they must not be switched off for the whole run.
-  const saved = process.env.FRAMEWIRE_NATIVE;
-  before(() => delete process.env.FRAMEWIRE_NATIVE);
-  after(() => {
-    if (saved !== undefined) process.env.FRAMEWIRE_NATIVE = saved;
-  });
+  envForSuite({ FRAMEWIRE_NATIVE: undefined });
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });

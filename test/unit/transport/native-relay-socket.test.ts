@@ -5,14 +5,11 @@ import { constants as osConstants } from 'node:os';
 import {
   bindNativeRelaySocket,
   connectNativeRelaySocket,
-  loadNativeUdp,
   type NativeRelaySocket,
 } from '../../../src/transport/native-udp.js';
+import { envForSuite, requireNativeAddon } from '../../support/native.js';
 
-const addon = loadNativeUdp();
-if (addon instanceof Error) {
-  throw new Error(`these tests need the addon: run node scripts/build-native.mjs --strict (${addon.message})`);
-}
+const addon = requireNativeAddon();
 
 async function udp(): Promise<Socket> {
   const s = createSocket('udp4');
@@ -25,12 +22,7 @@ const LOOPBACK = { host: '127.0.0.1', port: 0 };
 
 describe('NativeRelaySocket (recvmmsg in, sendmmsg out)', () => {
   const open: Array<NativeRelaySocket | Socket> = [];
-  // These test the addon's sockets themselves, so they must not be switched off for the whole run.
-  const saved = process.env.FRAMEWIRE_NATIVE;
-  before(() => delete process.env.FRAMEWIRE_NATIVE);
-  after(() => {
-    if (saved !== undefined) process.env.FRAMEWIRE_NATIVE = saved;
-  });
+  envForSuite({ FRAMEWIRE_NATIVE: undefined });
   afterEach(async () => {
     for (const s of open.splice(0)) await s.close();
   });

@@ -4,16 +4,12 @@ import { readdirSync } from 'node:fs';
 import {
   bindNativeInput,
   connectNativeLink,
-  loadNativeUdp,
   NativeUdpSocket,
 } from '../../../src/transport/native-udp.js';
 import { until } from '../../support/until.js';
+import { envForSuite, requireNativeAddon } from '../../support/native.js';
 
-const loaded = loadNativeUdp();
-if (loaded instanceof Error) {
-  throw new Error(`these tests need the addon: run node scripts/build-native.mjs --strict (${loaded.message})`);
-}
-const addon = loaded;
+const addon = requireNativeAddon();
 
 async function udp(port = 0): Promise<Socket> {
   const s = createSocket('udp4');
@@ -33,12 +29,7 @@ function openFds(): string[] {
 
 describe('NativeUdpSocket: any socket on the addon receives in batches and sends single datagrams', () => {
   const cleanup: Array<() => unknown> = [];
-  // These test the addon's sockets themselves, so they must not be switched off for the whole run.
-  const saved = process.env.FRAMEWIRE_NATIVE;
-  before(() => delete process.env.FRAMEWIRE_NATIVE);
-  after(() => {
-    if (saved !== undefined) process.env.FRAMEWIRE_NATIVE = saved;
-  });
+  envForSuite({ FRAMEWIRE_NATIVE: undefined });
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });

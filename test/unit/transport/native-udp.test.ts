@@ -17,30 +17,15 @@ import {
 import { Receiver } from '../../../src/transport/receiver.js';
 import { Sender } from '../../../src/transport/sender.js';
 import { collector, makeFrame } from '../rtp/helpers.js';
+import { envDuring, requireNativeAddon } from '../../support/native.js';
 
-const addon = loadNativeUdp();
-if (addon instanceof Error) {
-  throw new Error(`these tests need the addon: run node scripts/build-native.mjs --strict (${addon.message})`);
-}
+const addon = requireNativeAddon();
 
 type PathEnv = { FRAMEWIRE_NATIVE?: '0'; FRAMEWIRE_GSO?: '0' };
 
-/** Runs `body` with FRAMEWIRE_NATIVE and FRAMEWIRE_GSO set as given (absent: unset, the defaults that use both). */
-async function withNative<T>(env: PathEnv | undefined, body: () => Promise<T>): Promise<T> {
-  const names = ['FRAMEWIRE_NATIVE', 'FRAMEWIRE_GSO'] as const;
-  const saved = names.map((n) => process.env[n]);
-  names.forEach((n) => {
-    if (env?.[n] === undefined) delete process.env[n];
-    else process.env[n] = env[n];
-  });
-  try {
-    return await body();
-  } finally {
-    names.forEach((n, i) => {
-      if (saved[i] === undefined) delete process.env[n];
-      else process.env[n] = saved[i];
-    });
-  }
+/** Runs `body` with FRAMEWIRE_NATIVE and FRAMEWIRE_GSO as given (absent: unset, the defaults that use both). */
+function withNative<T>(env: PathEnv | undefined, body: () => Promise<T>): Promise<T> {
+  return envDuring({ FRAMEWIRE_NATIVE: env?.FRAMEWIRE_NATIVE, FRAMEWIRE_GSO: env?.FRAMEWIRE_GSO }, body);
 }
 
 function listSource(g: FrameGeometry, frames: Frame[]): Source {
@@ -222,7 +207,7 @@ describe('native UDP addon and its node:dgram fallback', () => {
     const input = await withNative(undefined, async () =>
       bindNativeInput({ host: '127.0.0.1', port: 0 }, (d, arrivalUs) => seen.push([d.readUInt8(0), arrivalUs, nowUs()])));
     expect(input!.arrivalClock).to.equal('kernel');
-    const native = addon as Exclude<typeof addon, Error>;
+    const native = addon;
     const fd = native.connect('127.0.0.1', input!.address.port, false, 1 << 20);
     try {
       // The kernel turns stamping on for the whole stack lazily (a deferred static-key switch, when the first socket

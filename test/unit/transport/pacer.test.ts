@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import {
   bindNativeRelaySocket,
   connectNativeLink,
-  loadNativeUdp,
   NativeUdpSocket,
 } from '../../../src/transport/native-udp.js';
 import { monotonicNs } from '../../../src/transport/pacing.js';
@@ -15,13 +14,11 @@ import { sockaddrOf } from '../../../src/transport/sockaddr.js';
 import type { OutgoingPackets } from '../../../src/rtp/outgoing-packets.js';
 import { finished, startPeer } from '../../support/peers.js';
 import { until } from '../../support/until.js';
+import { envForSuite, requireNativeAddon } from '../../support/native.js';
 
 const PROBE = fileURLToPath(new URL('../../../scripts/rtp-arrivals.py', import.meta.url));
 
-const addon = loadNativeUdp();
-if (addon instanceof Error) {
-  throw new Error(`these tests need the addon: run node scripts/build-native.mjs --strict (${addon.message})`);
-}
+const addon = requireNativeAddon();
 
 /** A dgram receiver that keeps each datagram with its arrival time (ns, the pacer's clock). */
 async function receiver(): Promise<{ socket: Socket; port: number; got: Array<{ data: Buffer; atNs: number }> }> {
@@ -56,11 +53,7 @@ function median(values: number[]): number {
 describe('Pacer (native send thread)', function () {
   this.timeout(20_000);
   const open: Array<NativeUdpSocket | Socket> = [];
-  const saved = process.env.FRAMEWIRE_NATIVE;
-  before(() => delete process.env.FRAMEWIRE_NATIVE);
-  after(() => {
-    if (saved !== undefined) process.env.FRAMEWIRE_NATIVE = saved;
-  });
+  envForSuite({ FRAMEWIRE_NATIVE: undefined });
   afterEach(async () => {
     for (const s of open.splice(0)) await s.close();
   });
@@ -193,7 +186,7 @@ describe('Pacer (native send thread)', function () {
 
   for (const segment of [true, false]) {
     it(`sends trains ${segment ? 'as UDP GSO runs' : 'a datagram a message'}: byte-exact, in order, sizes kept`, async () => {
-      const native = addon as Exclude<typeof addon, Error>;
+      const native = addon;
       const rx = new NativeUdpSocket(native, native.bind('127.0.0.1', 0, false, 8 << 20), '127.0.0.1');
       open.push(rx);
       const got: Buffer[] = [];
