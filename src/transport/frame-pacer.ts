@@ -28,6 +28,8 @@ export interface PacingReport {
   realtime?: boolean;
   /** Packets refused by the kernel, or still queued when the sender stopped: lost. */
   dropped: number;
+  /** Of those, the ones still queued when the sender stopped (native thread): never sent, so no receiver saw them go. */
+  unsent?: number;
   /**
    * Frames whose first packet was due later than the frame's own time (JS was late, or the previous frame still
    * going out): each is squeezed into the rest of its slot, at most twice as fast, so the delay does not last.
@@ -135,6 +137,7 @@ class ThreadFramePacer extends FramePacer {
       retries: c.retries,
       realtime: c.realtime,
       dropped: c.refused + c.unsent,
+      unsent: c.unsent,
     };
   }
 }

@@ -2,7 +2,8 @@
  * A garbage flood at the highest rate this machine sends: `node --import tsx test/support/flood.ts HOST PORT SECONDS
  * SEED`. Seeded hostile datagrams (random bytes, and RTP- and RTCP-looking ones with random SSRCs, bodies and
  * lengths, 20 to 1200 bytes) go out through the native sender's sendmmsg path in batches of 64, as fast as the kernel
- * takes them, for SECONDS. Prints `flooding` on stderr when it starts, and on stdout one JSON line:
+ * takes them, for SECONDS. One datagram a message (FRAMEWIRE_GSO=0): a GSO run that a GRO receiver's full socket
+ * drops counts once in the kernel's drop count, and that count is how a test accounts for every datagram. Prints `flooding` on stderr when it starts, and on stdout one JSON line:
  * { sent, refused, startUs, endUs, perSecond }. A test tool, run as a process of its own so it does not share the
  * receiver's event loop or CPU time.
  */
@@ -35,6 +36,7 @@ function garbageBatch(seed: number): OutgoingPackets {
 }
 
 const [host = '127.0.0.1', port = '5004', seconds = '2', seed = '1'] = process.argv.slice(2);
+process.env.FRAMEWIRE_GSO = '0';
 const link = connectNativeLink({ host, port: Number(port) });
 if (!link) throw new Error('flood: the native addon is not built (node scripts/build-native.mjs)');
 const batches = [0, 1, 2, 3].map((k) => garbageBatch(Number(seed) * 4 + k));
