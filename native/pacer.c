@@ -44,6 +44,12 @@
 // Wake this long before a datagram is due and spin the rest, when it must not leave early: a sleeping thread wakes
 // tens of µs late (30 µs p50, 70 µs p90 at real-time priority on the 2-vCPU VM here).
 #define SPIN_NS 50000
+// ...but only for a datagram due at least this long after the last send. A relay forwarding 20,000 datagrams a second
+// has one due every 50 µs: a thread that spun before each held a CPU at real-time priority all the time, and on the
+// 2-vCPU VM here starved everything else (the receiver, the relay's own JS: delays of 20 ms came out with a p99 of
+// 250 ms, and NACK recovery fell apart). Dense datagrams go when the sleep ends instead, tens of µs late, each wake
+// sending all that are due by then; spinning stays under SPIN_NS per SPIN_AFTER_NS of CPU (5%).
+#define SPIN_AFTER_NS 1000000
 // The longest single sleep, so pacerClose is answered within it even when the next datagram is due much later.
 #define MAX_SLEEP_NS 5000000
 // Datagrams per sendmmsg: those due together (or overdue) leave together, but a catch-up after a stall is cut into
@@ -223,6 +229,7 @@ static void *pacer_main(void *arg) {
   // Stream pacing (early_ns > 0) only: how far the schedule has slid behind its due times after a stall, and the due
   // time of the last datagram sent (see below).
   int64_t slip = 0, covered = 0;
+  int64_t last_send = 0; // when the last batch went (exact mode: whether to spin for the next one)
   while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
     uint64_t queued = atomic_load_explicit(&p->queued, memory_order_acquire);
     if (next == queued) {
@@ -233,7 +240,8 @@ static void *pacer_main(void *arg) {
       pthread_mutex_unlock(&p->lock);
       continue;
     }
-    // Exact (early_ns 0): sleep until SPIN_NS before the due time, spin the rest. With room to go early, aim the
+    // Exact (early_ns 0): sleep until SPIN_NS before the due time and spin the rest, or after a recent send sleep until
+    // the due time itself (see SPIN_AFTER_NS). With room to go early, aim the
     // sleep at the middle of the window [due - early_ns, due] and never spin: a wake-up tens of µs late still lands
     // near the due time, and the thread leaves the CPU to others between batches.
     int64_t scheduled = p->entries[next % p->slots].due_ns;
@@ -241,7 +249,7 @@ static void *pacer_main(void *arg) {
     if (scheduled - p->early_ns > now) slip = 0; // on time again (JS queued later than the slid schedule)
     int64_t due = scheduled + slip;
     int64_t target = due - p->early_ns / 2;
-    int64_t spin = p->early_ns > 0 ? 0 : SPIN_NS;
+    int64_t spin = p->early_ns > 0 || due - last_send < SPIN_AFTER_NS ? 0 : SPIN_NS;
     if (target - now > spin) {
       int64_t wake = target - spin;
       sleep_until(wake - now > MAX_SLEEP_NS ? now + MAX_SLEEP_NS : wake);
@@ -263,6 +271,7 @@ static void *pacer_main(void *arg) {
     int64_t until = now + p->early_ns - slip;
     while (count < PACER_BATCH && next + count < queued && p->entries[(next + count) % p->slots].due_ns <= until) count++;
     uint32_t done = send_batch(p, next, count);
+    last_send = now;
     if (done && p->early_ns > 0) {
       int64_t last = p->entries[(next + done - 1) % p->slots].due_ns;
       int64_t recovered = covered ? (last - covered) / 4 : 0;
