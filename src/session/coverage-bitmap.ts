@@ -20,6 +20,30 @@ export class CoverageBitmap {
     this.marked = 0;
   }
 
+  /** Calls `fill(start, count)` for each run of units not marked, in order: the holes of an incomplete frame. */
+  forEachGap(fill: (start: number, count: number) => void): void {
+    const { words, size } = this;
+    let i = 0;
+    while (i < size) {
+      // Past the marked units (a whole word at a time where it can), then over the clear ones.
+      while (i < size) {
+        const w = words[i >>> 5]!;
+        if ((i & 31) === 0 && w === 0xffffffff) i += 32;
+        else if ((w >>> (i & 31)) & 1) i++;
+        else break;
+      }
+      if (i >= size) return;
+      const start = i;
+      while (i < size) {
+        const w = words[i >>> 5]!;
+        if ((i & 31) === 0 && w === 0) i += 32;
+        else if (((w >>> (i & 31)) & 1) === 0) i++;
+        else break;
+      }
+      fill(start, Math.min(i, size) - start);
+    }
+  }
+
   /** Marks units [start, start + count); the caller keeps the range inside [0, size). */
   mark(start: number, count: number): void {
     const words = this.words;

@@ -29,6 +29,31 @@ describe('FrameAssembler deadlines', () => {
     expect(d.stats).to.include({ packetsLate: 1, framesIncomplete: 1 });
   });
 
+  it('hands an incomplete frame over with its holes zeroed, in a buffer a complete frame used before', () => {
+    const c = collector();
+    const d = rtpReader(g, c.onFrame, { latencyUs: 20_000, framesInFlight: 1 });
+    const [a, b, next] = stream(3);
+    for (const p of a!) d.push(p, 0); // whole: leaves frame 0's pixels in the one buffer
+    expect(c.received.map((r) => r.info.complete)).to.deep.equal([true]);
+    for (const [i, p] of b!.entries()) if (i !== 2) d.push(p, 40_000);
+    d.push(next![0]!, 80_000); // frame 2 needs the buffer: frame 1 is given up
+    const given = c.received[1]!;
+    expect(given.info.complete).to.equal(false);
+    // Frame 1 as sent where its packets came; zeros, not frame 0's leftovers, where one did not.
+    const sent = makeFrame(g, 1, 40_000).data;
+    const old = makeFrame(g, 0).data;
+    let hole = 0;
+    let leftovers = 0;
+    for (let k = 0; k < sent.length; k++) {
+      if (given.frame.data[k] === sent[k]) continue;
+      hole++;
+      if (given.frame.data[k] !== 0) leftovers++;
+    }
+    expect(leftovers, 'bytes of the hole not zeroed').to.equal(0);
+    expect(hole).to.be.greaterThan(0).and.at.most(given.info.bytesMissing);
+    expect(old.equals(sent)).to.equal(false);
+  });
+
   it('lets a packet that arrives within the deadline complete its frame, which is then not late', () => {
     const c = collector();
     const d = rtpReader(g, c.onFrame, { latencyUs: 20_000 });
