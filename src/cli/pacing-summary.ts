@@ -11,6 +11,10 @@ export function pacingSummary(p: PacingReport): string {
   const thread = p.path === 'native thread'
     ? `; ${p.batches} batches, ${p.retries} waits for buffer room${p.realtime ? '' : ', not real-time (no right to SCHED_FIFO)'}`
     : ' (per 1 ms group of packets)';
+  const rate = p.rate
+    ? `; rate ${p.rate.packetsPerSecond} packets/s at the end (peak ${p.rate.peakPacketsPerSecond}), from ${p.rate.reports} ` +
+      `receiver reports: ${p.rate.increases} raised it, ${p.rate.decreases} cut it for loss`
+    : '';
   return `pacing: ${p.mode} on the ${p.path}, ${p.packets} packets, ${late}${thread}; ` +
-    `${p.framesDelayed} frames started late, ${p.dropped} packets dropped`;
+    `${p.framesDelayed} frames started late, ${p.dropped} packets dropped${rate}`;
 }

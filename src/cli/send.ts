@@ -20,7 +20,7 @@ export function sendCommand(): Command {
     .option('--size <WxH>', 'frame size', '160x120')
     .addOption(new Option('--format <format>', 'pixel format').choices(['rgb24', 'uyvy']).default('rgb24'))
     .option('--fps <n|max>', "frames per second, or 'max'", parseFps, 30 as number | 'max')
-    .option('--pacing <mode>', 'spread each frame\'s packets over its period: linear (default at an fps), gapped (ST 2110-21), or burst (default at --fps max)', parsePacing)
+    .option('--pacing <mode>', 'spread each frame\'s packets over its period: linear (default at an fps), gapped (ST 2110-21), burst, or adaptive (default at --fps max over RTP: as fast as the receiver\'s RTCP reports say it keeps up)', parsePacing)
     .option('--frames <n>', 'stop after N frames', positiveInt('--frames'))
     .option('--duration <sec>', 'stop after SEC seconds', positiveNumber('--duration'))
     .option('--to <host:port>', 'destination', '127.0.0.1:5004')

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Histogram } from '../histogram.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
+import type { ReceiverPacedRateReport } from '../session/interceptors/receiver-paced-rate.js';
 import { NativeUdpSocket } from './native-udp.js';
 import type { Pacer } from './pacer.js';
 import { frameSchedule, monotonicNs, type PacingMode } from './pacing.js';
@@ -30,6 +31,8 @@ export interface PacingReport {
   dropped: number;
   /** Of those, the ones still queued when the sender stopped (native thread): never sent, so no receiver saw them go. */
   unsent?: number;
+  /** Adaptive pacing: the rate the receiver's reports led to. */
+  rate?: ReceiverPacedRateReport;
   /**
    * Frames whose first packet was due later than the frame's own time (JS was late, or the previous frame still
    * going out): each is squeezed into the rest of its slot, at most twice as fast, so the delay does not last.
@@ -52,17 +55,23 @@ export abstract class FramePacer {
 
   constructor(
     readonly mode: Exclude<PacingMode, 'burst'>,
-    private readonly periodNs: number,
+    private periodNs: number,
   ) {}
 
+  /** A new frame period (adaptive pacing: the rate the receiver keeps up with changed), from the next frame on. */
+  setPeriodNs(periodNs: number): void {
+    this.periodNs = periodNs;
+  }
+
   /**
-   * Sends `packets` paced, the first due at `frameNs` (CLOCK_MONOTONIC ns) or as soon after as the schedule allows.
-   * Resolves once the packets' buffers are free again (copied into the native queue, or sent by the timers).
+   * Sends `packets` paced, the first due at `frameNs` (CLOCK_MONOTONIC ns) or as soon after as the schedule allows;
+   * adaptive pacing has no frame clock, and sends each frame right after the one before. Resolves once the packets'
+   * buffers are free again (copied into the native queue, or sent by the timers).
    */
   send(packets: OutgoingPackets, frameNs: number, signal?: AbortSignal): Promise<void> {
     let { spacingNs } = frameSchedule(this.mode, this.periodNs, packets.count);
-    const firstDueNs = Math.max(frameNs, this.nextFreeNs, monotonicNs() + START_MARGIN_NS);
-    if (firstDueNs > frameNs + spacingNs) {
+    const firstDueNs = Math.max(this.mode === 'adaptive' ? 0 : frameNs, this.nextFreeNs, monotonicNs() + START_MARGIN_NS);
+    if (this.mode !== 'adaptive' && firstDueNs > frameNs + spacingNs) {
       // Late (JS was held up, or the frame before was): squeeze this frame into what is left of its own slot, at
       // most twice as fast as the schedule, so a delay is caught up within a few frames instead of being kept for
       // the rest of the stream (its latency would only ever grow).
@@ -195,7 +204,8 @@ function slice(packets: OutgoingPackets, first: number, end: number): OutgoingPa
 
 /**
  * The pacer for a sender's media port: the native send thread on a native socket, Node's timers otherwise.
- * `packetsPerFrame` (when known) sizes the native queue; `maxDatagramBytes` its slots.
+ * `packetsPerFrame` (when known) sizes the native queue; `maxDatagramBytes` its slots. For adaptive pacing, `fps` is
+ * where it starts (setPeriodNs changes it).
  */
 export function openFramePacer(
   port: FramePort,
@@ -207,6 +217,9 @@ export function openFramePacer(
   const periodNs = 1e9 / fps;
   if (!(port instanceof NativeUdpSocket)) return new TimerFramePacer(mode, periodNs, port);
   const slots = Math.min(MAX_SLOTS, Math.max(MIN_SLOTS, QUEUED_FRAMES * (packetsPerFrame ?? 1) + 64));
-  const earlyNs = Math.min(MAX_EARLY_NS, Math.round((TRAIN * periodNs) / (packetsPerFrame ?? 1)));
+  // Adaptive pacing runs at rates found later, up to the receiver's limit: trains as long as MAX_EARLY_NS allows.
+  const earlyNs = mode === 'adaptive'
+    ? MAX_EARLY_NS
+    : Math.min(MAX_EARLY_NS, Math.round((TRAIN * periodNs) / (packetsPerFrame ?? 1)));
   return new ThreadFramePacer(mode, periodNs, port.openPacer({ slots, slotBytes: maxDatagramBytes, earlyNs, segment: port.path === 'gso' }));
 }

@@ -8,6 +8,8 @@ import { SettingError } from '../usage-error.js';
  *            TRS = TFRAME x RACTIVE / NPACKETS, RACTIVE = 1080/1125 for progressive video (section 6.3.2; ST 2110-21
  *            uses the 1125-line raster's active fraction for every progressive format, 720p included)
  *   burst    every packet as soon as the kernel takes it (what framewire did before pacing)
+ *   adaptive --fps max on RTP: frames back to back, their packets spread linearly at the rate the receiver keeps up
+ *            with, found from its RTCP reports (src/session/interceptors/receiver-paced-rate.ts)
  *
  *   frame N            frame N+1
  *   |. . . . . . . . . |. . . . . . . . . |   linear: TRS = TFRAME / NPACKETS
@@ -18,9 +20,9 @@ import { SettingError } from '../usage-error.js';
  * the standard's TRO_DEFAULT offset from that epoch (43/1125 or 28/750 of TFRAME, section 6.3.2) has nothing to
  * be measured from, and is not added.
  */
-export type PacingMode = 'linear' | 'gapped' | 'burst';
+export type PacingMode = 'linear' | 'gapped' | 'burst' | 'adaptive';
 
-export const PACING_MODES: readonly PacingMode[] = ['linear', 'gapped', 'burst'];
+export const PACING_MODES: readonly PacingMode[] = ['linear', 'gapped', 'burst', 'adaptive'];
 
 /** RACTIVE for progressive video, ST 2110-21:2022 section 6.3.2. */
 export const GAPPED_ACTIVE_RATIO = 1080 / 1125;
@@ -38,18 +40,25 @@ export function frameSchedule(mode: PacingMode, periodNs: number, packets: numbe
 }
 
 /**
- * The pacing a sender runs: `linear` by default at a set frame rate, `burst` at --fps max (nothing to spread the
- * packets over). A paced mode at --fps max is a usage error, not something quietly changed.
+ * The pacing a sender runs: `linear` by default at a set frame rate; at --fps max, `adaptive` where the receiver
+ * reports back (RTP wires: RTCP), else `burst`. A mode that cannot work with the rest is a usage error, not something
+ * quietly changed.
  */
-export function resolvePacing(mode: PacingMode | undefined, fps: number | 'max'): PacingMode {
+export function resolvePacing(mode: PacingMode | undefined, fps: number | 'max', feedback: boolean): PacingMode {
   if (mode !== undefined && !PACING_MODES.includes(mode)) {
     throw new SettingError('pacing', `'${String(mode)}' is not a pacing mode (one of ${PACING_MODES.join(', ')})`);
   }
   if (fps === 'max') {
     if (mode === 'linear' || mode === 'gapped') {
-      throw new SettingError('pacing', `${mode} spreads each frame over its frame period, and --fps max has none: set an fps, or use burst`);
+      throw new SettingError('pacing', `${mode} spreads each frame over its frame period, and --fps max has none: set an fps, or use adaptive or burst`);
     }
-    return 'burst';
+    if (mode === 'adaptive' && !feedback) {
+      throw new SettingError('pacing', 'adaptive follows the receiver\'s RTCP reports, and the raw wire has none: use burst');
+    }
+    return mode ?? (feedback ? 'adaptive' : 'burst');
+  }
+  if (mode === 'adaptive') {
+    throw new SettingError('pacing', 'adaptive is for --fps max: at a set fps the frame period sets the pace (linear, gapped or burst)');
   }
   return mode ?? 'linear';
 }

@@ -8,6 +8,7 @@ import { createStreamWriter, type StreamWriter } from '../rtp/stream-writer.js';
 import { IPV4_UDP_OVERHEAD, MAX_UDP_PAYLOAD } from '../rtp/udp-limits.js';
 import type { SendInterceptor } from '../session/interceptor.js';
 import { RtcpSenderReports, type SenderRtcpReport } from '../session/interceptors/rtcp-sender-reports.js';
+import { ReceiverPacedRate, type ReceiverPacedRateReport } from '../session/interceptors/receiver-paced-rate.js';
 import { RtxSend, type RtxSendReport } from '../session/interceptors/rtx-send.js';
 import { SendCount } from '../session/interceptors/send-count.js';
 import { checkedInterval } from '../rtcp/report-interval.js';
@@ -29,8 +30,9 @@ export interface SenderOptions {
   /** Frames per second, or 'max' to send each frame as soon as the previous one left. */
   fps: number | 'max';
   /**
-   * How each frame's packets are spread over its period (src/transport/pacing.ts): linear by default at a set fps,
-   * burst at 'max'. Pacing comes after the send features: RTCP and retransmissions never wait behind a paced frame.
+   * How each frame's packets are spread over its period (src/transport/pacing.ts): linear by default at a set fps;
+   * at 'max', adaptive on RTP (as fast as the receiver's RTCP reports say it keeps up), burst on the raw wire. Pacing
+   * comes after the send features: RTCP and retransmissions never wait behind a paced frame.
    */
   pacing?: PacingMode;
   /** Stop after this many frames. */
@@ -64,6 +66,12 @@ export interface SenderOptions {
  * millisecond or so). At 5 ms a cold sender (JIT, first frames) started its first 3 frames late and squeezed them.
  */
 const PACING_LEAD_US = 20_000;
+
+/**
+ * Where adaptive pacing (--fps max on RTP) starts, packets a second: what any receiver here takes, so the first frames
+ * arrive whole while the first RTCP reports come back; slow start doubles it per clean report from there.
+ */
+const ADAPTIVE_START_PPS = 100_000;
 
 /** How often the sender looks again at whether its features still want the sockets open after the last frame. */
 const LINGER_POLL_MS = 20;
@@ -159,7 +167,7 @@ export class Sender {
     private readonly source: Source,
     private readonly options: SenderOptions,
   ) {
-    this.pacingMode = resolvePacing(options.pacing, options.fps);
+    this.pacingMode = resolvePacing(options.pacing, options.fps, writer.format.framing === 'rtp');
   }
 
   /** Validates the settings (a SettingError names the setting) before opening the sockets. */
@@ -193,12 +201,33 @@ export class Sender {
     const maxDatagramBytes = this.writer.format.framing === 'bare'
       ? MAX_UDP_PAYLOAD
       : Math.min(MAX_UDP_PAYLOAD, this.options.mtu - IPV4_UDP_OVERHEAD);
+    try {
+      this.openPacing(rtp, maxDatagramBytes);
+    } catch (err) {
+      // Nothing else will close the sockets: a sender that failed to start must not keep its process alive.
+      await Promise.all([this.media.close(), this.rtcp?.close()]);
+      throw err;
+    }
+  }
+
+  /** The frame pacer the pacing mode asks for, and the session with every send feature. */
+  private openPacing(rtp: boolean, maxDatagramBytes: number): void {
     const { fps } = this.options;
-    if (this.pacingMode !== 'burst' && fps !== 'max') {
+    const perFrame = this.writer.packetsPerFrame ?? 1;
+    let rate: ReceiverPacedRate | undefined;
+    if (this.pacingMode === 'adaptive') {
+      const pacer = openFramePacer(this.media, 'adaptive', ADAPTIVE_START_PPS / perFrame, perFrame, Math.max(maxDatagramBytes, RTP_HEADER_BYTES));
+      rate = new ReceiverPacedRate({
+        initialPacketsPerSecond: ADAPTIVE_START_PPS,
+        onRate: (packetsPerSecond) => pacer.setPeriodNs((perFrame / packetsPerSecond) * 1e9),
+        nowUs,
+      });
+      this.pacer = pacer;
+    } else if (this.pacingMode !== 'burst' && fps !== 'max') {
       this.pacer = openFramePacer(this.media, this.pacingMode, fps, this.writer.packetsPerFrame, Math.max(maxDatagramBytes, RTP_HEADER_BYTES));
     }
     this.session = new SendSession(
-      [this.counter, ...protectionFeatures(rtp, this.options), ...(this.options.features ?? [])],
+      [this.counter, ...protectionFeatures(rtp, this.options), ...(rate ? [rate] : []), ...(this.options.features ?? [])],
       {
         ssrc: this.writer.ssrc,
         payloadType: this.writer.payloadType,
@@ -287,9 +316,10 @@ export class Sender {
     const { framesSent, packetsSent, bytesSent } = this.counter.counts;
     const { fps } = this.options;
     const windowUs = this.span.windowUs(fps === 'max' ? undefined : 1e6 / fps);
-    const { count: _count, rtcp, rtx, ...features } = this.session.reports() as Record<string, unknown> & {
+    const { count: _count, rtcp, rtx, rate, ...features } = this.session.reports() as Record<string, unknown> & {
       rtcp?: SenderRtcpReport;
       rtx?: RtxSendReport;
+      rate?: ReceiverPacedRateReport;
     };
     return {
       framesSent,
@@ -297,7 +327,9 @@ export class Sender {
       bytesSent,
       sendErrors: this.refused + (this.pacer?.report().dropped ?? 0) + portErrors(this.media) + portErrors(this.rtcp),
       framesLate: this.framesLate,
-      pacing: this.pacer?.report() ?? { mode: 'burst', packets: packetsSent, dropped: 0, framesDelayed: 0 },
+      pacing: this.pacer
+        ? { ...this.pacer.report(), ...(rate ? { rate } : {}) }
+        : { mode: 'burst', packets: packetsSent, dropped: 0, framesDelayed: 0 },
       durationSec: windowUs / 1e6,
       fps: perSecond(framesSent, windowUs),
       bitrateMbps: perSecond(bytesSent * 8, windowUs) / 1e6,

@@ -26,14 +26,17 @@ describe('pacing schedule (ST 2110-21 section 6.3)', () => {
     expect(frameSchedule('burst', period60, 672).spacingNs).to.equal(0);
   });
 
-  it('defaults to linear at a set fps and to burst at max; a paced mode at max is an error that says why', () => {
-    expect(resolvePacing(undefined, 30)).to.equal('linear');
-    expect(resolvePacing('gapped', 30)).to.equal('gapped');
-    expect(resolvePacing(undefined, 'max')).to.equal('burst');
-    expect(resolvePacing('burst', 'max')).to.equal('burst');
+  it('defaults to linear at a set fps, and at max to adaptive with RTCP or burst without; a mode that cannot work is an error that says why', () => {
+    expect(resolvePacing(undefined, 30, true)).to.equal('linear');
+    expect(resolvePacing('gapped', 30, true)).to.equal('gapped');
+    expect(resolvePacing(undefined, 'max', true)).to.equal('adaptive');
+    expect(resolvePacing(undefined, 'max', false)).to.equal('burst');
+    expect(resolvePacing('burst', 'max', true)).to.equal('burst');
     for (const mode of ['linear', 'gapped'] as const) {
-      expect(() => resolvePacing(mode, 'max')).to.throw(SettingError, /--fps max has none/).with.property('setting', 'pacing');
+      expect(() => resolvePacing(mode, 'max', true)).to.throw(SettingError, /--fps max has none/).with.property('setting', 'pacing');
     }
-    expect(() => resolvePacing('smooth' as never, 30)).to.throw(SettingError, /'smooth' is not a pacing mode/);
+    expect(() => resolvePacing('adaptive', 'max', false)).to.throw(SettingError, /raw wire has none/).with.property('setting', 'pacing');
+    expect(() => resolvePacing('adaptive', 30, true)).to.throw(SettingError, /adaptive is for --fps max/).with.property('setting', 'pacing');
+    expect(() => resolvePacing('smooth' as never, 30, true)).to.throw(SettingError, /'smooth' is not a pacing mode/);
   });
 });
