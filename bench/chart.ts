@@ -78,7 +78,8 @@ const labels = (u) => {
   ctx.restore();
 };
 new uPlot({
-  width: ${WIDTH - 40}, height: ${HEIGHT - 110},
+  // Room below for the axis and a legend of two lines (five series).
+  width: ${WIDTH - 40}, height: ${HEIGHT - 140},
   scales: { x: { time: false, range: [-0.3, sizes.length - 0.6] }, y: { distr: 3 } },
   axes: [
     { values: (u, ticks) => ticks.map((t) => Number.isInteger(t) ? (sizes[t] ?? '') : ''), splits: () => sizes.map((_, i) => i) },
