@@ -1,6 +1,7 @@
 /**
- * The README's picture: delivered fps per frame size, framewire against GStreamer (rgb24, mtu 1400) on a log
- * scale, drawn by uPlot in headless Chromium and saved as a PNG.
+ * The README's picture: delivered fps per frame size, framewire (with and without GSO/GRO, and its pure-JS path)
+ * against GStreamer (rgb24, mtu 1400, unthrottled) on a log scale, drawn by uPlot in headless Chromium and saved
+ * as a PNG.
  */
 import { machineLine } from './machine.js';
 import type { Engine } from './plan.js';
@@ -21,6 +22,7 @@ export function chartSeries(results: BenchResults): { sizes: string[]; series: S
   const sizes = [...new Set(headline.map((r) => r.size))];
   const lines: Array<{ label: string; color: string; relay: boolean; engine: Engine }> = [
     { label: 'framewire', color: '#1f77b4', relay: false, engine: 'framewire' },
+    { label: 'framewire, GSO off (sendmmsg)', color: '#ff7f0e', relay: false, engine: 'framewire-sendmmsg' },
     { label: 'framewire, pure-JS path', color: '#9467bd', relay: false, engine: 'framewire-js' },
     { label: 'framewire through netsim relay', color: '#17becf', relay: true, engine: 'framewire' },
     { label: 'GStreamer (rtpvrawpay/depay)', color: '#d62728', relay: false, engine: 'gstreamer' },
@@ -76,7 +78,8 @@ const labels = (u) => {
   ctx.restore();
 };
 new uPlot({
-  width: ${WIDTH - 40}, height: ${HEIGHT - 110},
+  // Room below for the axis and a legend of two lines (five series).
+  width: ${WIDTH - 40}, height: ${HEIGHT - 140},
   scales: { x: { time: false, range: [-0.3, sizes.length - 0.6] }, y: { distr: 3 } },
   axes: [
     { values: (u, ticks) => ticks.map((t) => Number.isInteger(t) ? (sizes[t] ?? '') : ''), splits: () => sizes.map((_, i) => i) },

@@ -1,5 +1,6 @@
 /** A long framewire run that samples the receiver's resident memory every second, to show any growth. */
 import { runFramewireRow } from './framewire-row.js';
+import type { FramewireEngine } from './plan.js';
 import { vmRssMb } from './proc.js';
 import type { RowConfig, RunResult } from './row.js';
 
@@ -14,12 +15,12 @@ export interface MemoryResult {
   windowSamples: number;
 }
 
-export async function runMemoryRow(row: RowConfig, native: boolean): Promise<MemoryResult> {
+export async function runMemoryRow(row: RowConfig, engine: FramewireEngine): Promise<MemoryResult> {
   const samplesMb: number[] = [];
   let timer: NodeJS.Timeout | undefined;
   try {
     const run = await runFramewireRow(row, {
-      native,
+      engine,
       onReceiver: (pid) => {
         timer = setInterval(() => {
           void vmRssMb(pid).then((mb) => { if (mb !== undefined) samplesMb.push(mb); });

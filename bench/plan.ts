@@ -3,14 +3,25 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../src/usage-error.js';
 import type { RowConfig } from './row.js';
 
-export const ENGINES = ['framewire', 'framewire-js', 'gstreamer'] as const;
+/** framewire as shipped (native addon, UDP GSO/GRO), the same with GSO/GRO off (FRAMEWIRE_GSO=0), its pure-JS path. */
+export const ENGINES = ['framewire', 'framewire-sendmmsg', 'framewire-js', 'gstreamer'] as const;
 export type Engine = (typeof ENGINES)[number];
+export type FramewireEngine = Exclude<Engine, 'gstreamer'>;
+
+/** The send path each framewire engine is meant to run, as its sender report names it (sendPath). */
+export const EXPECTED_SEND_PATH: Record<FramewireEngine, string> = {
+  framewire: 'gso',
+  'framewire-sendmmsg': 'sendmmsg',
+  'framewire-js': 'dgram',
+};
 
 export interface BenchOptions {
   quick: boolean;
   repeats: number;
   durationSec: number;
   memorySec: number;
+  /** Length of each run of the paced 4K row. */
+  pacedSec: number;
   /** Any filter may match; a filter matches a row when all its tokens do. Empty: every row. */
   filters: string[][];
   engines?: Engine[];
@@ -19,10 +30,11 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--rows FILTER[,FILTER...]] [--repeats N] [--duration SEC]
-                     [--engines framewire,framewire-js,gstreamer] [--memory-sec SEC] [--out NAME]
+                     [--engines framewire,framewire-sendmmsg,framewire-js,gstreamer] [--memory-sec SEC]
+                     [--paced-sec SEC] [--out NAME]
   FILTER: tokens joined by '+', all of which a row must match: a size (1280x720), a format (rgb24, uyvy),
-          an mtu (1400, 8972), direct or relay, or a kind (throughput, latency, memory, ceiling).
-  Environment: BENCH_QUICK=1, BENCH_ROWS, BENCH_REPEATS, BENCH_DURATION, BENCH_MEMORY_SEC.`;
+          an mtu (1400, 8972), direct or relay, or a kind (throughput, paced, latency, memory, ceiling).
+  Environment: BENCH_QUICK=1, BENCH_ROWS, BENCH_REPEATS, BENCH_DURATION, BENCH_MEMORY_SEC, BENCH_PACED_SEC.`;
 
 function positive(text: string, flag: string, integer: boolean): number {
   const n = Number(text);
@@ -43,6 +55,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
         repeats: { type: 'string' },
         duration: { type: 'string' },
         'memory-sec': { type: 'string' },
+        'paced-sec': { type: 'string' },
         engines: { type: 'string' },
         out: { type: 'string' },
       },
@@ -67,13 +80,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     repeats: flagOrEnv('--repeats', values.repeats, 'BENCH_REPEATS', quick ? 1 : 3, true),
     durationSec: flagOrEnv('--duration', values.duration, 'BENCH_DURATION', quick ? 2 : 3, false),
     memorySec: flagOrEnv('--memory-sec', values['memory-sec'], 'BENCH_MEMORY_SEC', 60, false),
+    pacedSec: flagOrEnv('--paced-sec', values['paced-sec'], 'BENCH_PACED_SEC', 60, false),
     filters,
     engines: engines as Engine[] | undefined,
     out,
   };
 }
 
-export type RowKind = 'throughput' | 'latency' | 'memory' | 'ceiling';
+export type RowKind = 'throughput' | 'paced' | 'latency' | 'memory' | 'ceiling';
 
 export interface PlannedRow extends RowConfig {
   kind: RowKind;
@@ -82,7 +96,7 @@ export interface PlannedRow extends RowConfig {
 }
 
 export function rowLabel(row: PlannedRow): string {
-  if (row.kind === 'ceiling') return 'iperf3 ceiling';
+  if (row.kind === 'ceiling') return 'iperf3 ceilings';
   return `${row.kind} ${row.size} ${row.format} mtu ${row.mtu} ${row.relay ? 'relay' : 'direct'}` +
     (row.fps === 'max' ? '' : ` @${row.fps} fps`);
 }
@@ -93,13 +107,19 @@ function matches(row: PlannedRow, filter: string[]): boolean {
 }
 
 const SIZES = ['160x120', '640x480', '1280x720', '1920x1080'];
+/** 4K only in the headline configuration: the other formats and mtus add time, not a different answer. */
+const HEADLINE_SIZES = [...SIZES, '3840x2160'];
 const QUICK_SIZES = ['160x120', '640x480'];
 const MEMORY_SIZES = ['1920x1080', '160x120'];
+/** The paced row: uncompressed 4K at 60 fps, what ST 2110 users test, on the default (linear) pacing. */
+const PACED_SIZE = '3840x2160';
+const PACED_FPS = 60;
 
 /**
- * The suite: every size x format x mtu directly, the headline configuration (rgb24, mtu 1400) through the relay,
- * latency at 30 fps per size, one long memory run and the iperf3 ceiling. The pure-JS framewire path runs on the
- * headline rows when the native addon exists, so both show side by side.
+ * The suite: every size x format x mtu directly (and 4K in the headline configuration, rgb24 at mtu 1400), the
+ * headline configuration through the relay, 4K paced at 60 fps, latency at 30 fps per size, one long memory run
+ * and the iperf3 ceilings. When the native addon exists the headline rows also run framewire with GSO/GRO off
+ * (the sendmmsg path) and its pure-JS path, so all show side by side with GStreamer.
  */
 export function planRows(opts: BenchOptions, have: { gstreamer: boolean; nativeAddon: boolean }): PlannedRow[] {
   const d = opts.durationSec;
@@ -109,18 +129,22 @@ export function planRows(opts: BenchOptions, have: { gstreamer: boolean; nativeA
   const headline = (size: string, relay: boolean): PlannedRow => ({
     kind: 'throughput', size, format: 'rgb24', mtu: 1400, fps: 'max', durationSec: d, relay,
     // The relay is framewire's own; its rows show what it costs framewire against the direct row.
-    engines: relay ? framewireOnly : pick(have.nativeAddon ? ['framewire', 'framewire-js', 'gstreamer'] : ['framewire', 'gstreamer']),
+    engines: relay ? framewireOnly : pick(have.nativeAddon
+      ? ['framewire', 'framewire-sendmmsg', 'framewire-js', 'gstreamer']
+      : ['framewire', 'gstreamer']),
   });
   const rows: PlannedRow[] = [];
-  const sizes = opts.quick ? QUICK_SIZES : SIZES;
-  for (const size of sizes) {
+  for (const size of opts.quick ? QUICK_SIZES : HEADLINE_SIZES) {
     rows.push(headline(size, false));
-    if (opts.quick) continue;
+    if (opts.quick || !SIZES.includes(size)) continue;
     for (const [format, mtu] of [['rgb24', 8972], ['uyvy', 1400], ['uyvy', 8972]] as const) {
       rows.push({ kind: 'throughput', size, format, mtu, fps: 'max', durationSec: d, engines: pick(['framewire', 'gstreamer']) });
     }
   }
-  for (const size of opts.quick ? ['160x120'] : SIZES) rows.push(headline(size, true));
+  for (const size of opts.quick ? ['160x120'] : HEADLINE_SIZES) rows.push(headline(size, true));
+  if (!opts.quick) {
+    rows.push({ kind: 'paced', size: PACED_SIZE, format: 'rgb24', mtu: 1400, fps: PACED_FPS, durationSec: opts.pacedSec, engines: framewireOnly });
+  }
   for (const size of opts.quick ? ['160x120'] : SIZES) {
     rows.push({ kind: 'latency', size, format: 'rgb24', mtu: 1400, fps: 30, durationSec: Math.max(d, 3), engines: framewireOnly });
   }

@@ -32,7 +32,27 @@ export interface RunResult {
   receiverPeakRssMb: number;
   latencyP50Ms?: number;
   latencyP99Ms?: number;
+  /**
+   * framewire: user + system CPU of each process from the moment the sender starts sending (its start line) to its
+   * exit, over that same wall time, in % of one core (start-up left out; the receiver's drain after the sender
+   * ended counts, over the sender's time: an upper bound).
+   */
+  senderCpuPct?: number;
+  receiverCpuPct?: number;
+  /** framewire: how its frames left ('gso', 'sendmmsg' or 'dgram'), from the sender report. Not summarized. */
+  sendPath?: string;
+  /** framewire, paced: actual send time minus due time per datagram (sender report), and frames started late. */
+  latenessP50Us?: number;
+  latenessP99Us?: number;
+  latenessMaxUs?: number;
+  framesDelayed?: number;
+  /** framewire with UDP GRO on the receiving socket: datagrams that arrived coalesced, and the buffers they came in. */
+  groDatagrams?: number;
+  groBuffers?: number;
 }
+
+/** The RunResult numbers that are summarized over runs (all but sendPath). */
+export type RunNumber = { [K in keyof RunResult]-?: NonNullable<RunResult[K]> extends number ? K : never }[keyof RunResult];
 
 export function dimensions(size: string): { width: number; height: number } {
   const [width, height] = size.split('x').map(Number);

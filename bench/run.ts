@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: framewire against GStreamer on the same raw-video RTP wire, sender and receiver as separate
- * processes over loopback, engines alternating run by run; plus latency at 30 fps, a long memory run and the
- * iperf3 packet-rate ceiling. Writes bench/results/<name>.json and .md, and the README chart (docs/bench-fps.png)
+ * `npm run bench`: framewire (with UDP GSO/GRO, without, and its pure-JS path) against GStreamer on the same
+ * raw-video RTP wire, sender and receiver as separate processes over loopback, engines alternating run by run; plus
+ * 4K paced at 60 fps, latency at 30 fps, a long memory run and the iperf3 packet-rate and byte-rate ceilings. Writes bench/results/<name>.json and .md, and the README chart (docs/bench-fps.png)
  * for a full run. See docs/bench.md. `--soak` runs the soak instead (bench/soak.ts, docs/reliability.md).
  */
 import { existsSync } from 'node:fs';
@@ -12,12 +12,12 @@ import { UsageError } from '../src/usage-error.js';
 import { renderChart } from './chart.js';
 import { runFramewireRow } from './framewire-row.js';
 import { gstreamerVersion, measureGstWire, runGstreamerRow, type GstWire } from './gstreamer-row.js';
-import { measureCeiling } from './iperf.js';
+import { BYTE_DATAGRAM_BYTES, measureCeiling, PACKET_DATAGRAM_BYTES } from './iperf.js';
 import { calibrationMs, describeMachine, machineLine, noise } from './machine.js';
 import { runMemoryRow } from './memory-row.js';
-import { parseOptions, planRows, rowLabel, type BenchOptions, type Engine, type PlannedRow } from './plan.js';
+import { parseOptions, planRows, rowLabel, type BenchOptions, type Engine, type FramewireEngine, type PlannedRow } from './plan.js';
 import { renderMarkdown } from './report-md.js';
-import { addRelayCost, fpsRatio, summarizeRuns, type BenchResults, type RowResult } from './results.js';
+import { addRatios, addRelayCost, summarizeRuns, type BenchResults, type RowResult } from './results.js';
 import { frameBytes, type RunResult } from './row.js';
 import { runSoak } from './soak.js';
 
@@ -49,7 +49,7 @@ function say(line: string): void {
 }
 
 async function runOnce(row: PlannedRow, engine: Engine, wire: GstWire | undefined): Promise<RunResult> {
-  if (engine !== 'gstreamer') return runFramewireRow(row, { native: engine === 'framewire' });
+  if (engine !== 'gstreamer') return runFramewireRow(row, { engine });
   const result = await runGstreamerRow(row, gstFrames(row), wire!);
   gstFrameRate.set(rowLabel(row), result.framesSent / result.senderSec);
   return result;
@@ -70,9 +70,13 @@ async function runRow(row: PlannedRow, opts: BenchOptions, failures: string[]): 
       try {
         const run = await runOnce(row, engine, result.gstWire);
         slot.runs.push(run);
-        say(`  ${engine.padEnd(13)} run ${i + 1}/${opts.repeats}: ${run.deliveredFps.toFixed(1)} fps, ` +
-          `${run.completePct.toFixed(1)}% complete, ${Math.round(run.packetsPerSec)} packets/s` +
-          (run.latencyP50Ms !== undefined && row.kind === 'latency' ? `, latency p50 ${run.latencyP50Ms} p99 ${run.latencyP99Ms} ms` : ''));
+        say(`  ${engine.padEnd(18)} run ${i + 1}/${opts.repeats}: ${run.deliveredFps.toFixed(1)} fps, ` +
+          `${run.completePct.toFixed(1)}% complete, ${Math.round(run.packetsPerSec)} packets/s, ${(run.mbps / 1000).toFixed(2)} Gbit/s` +
+          (run.sendPath ? ` (${run.sendPath})` : '') +
+          (run.senderCpuPct !== undefined ? `, CPU send ${run.senderCpuPct.toFixed(0)}% recv ${run.receiverCpuPct?.toFixed(0)}% of a core` : '') +
+          (run.latencyP50Ms !== undefined && row.kind === 'latency' ? `, latency p50 ${run.latencyP50Ms} p99 ${run.latencyP99Ms} ms` : '') +
+          (run.latenessP50Us !== undefined && row.kind === 'paced'
+            ? `, lateness p50 ${run.latenessP50Us.toFixed(0)} p99 ${run.latenessP99Us?.toFixed(0)} µs, ${run.framesDelayed} frames started late` : ''));
       } catch (err) {
         const message = `${label} ${engine} run ${i + 1}: ${(err as Error).message}`;
         slot.failures.push(message);
@@ -82,8 +86,7 @@ async function runRow(row: PlannedRow, opts: BenchOptions, failures: string[]): 
     }
   }
   for (const slot of Object.values(result.engines)) slot.summary = summarizeRuns(slot.runs);
-  result.ratio = fpsRatio(result, 'framewire');
-  result.ratioJs = fpsRatio(result, 'framewire-js');
+  addRatios(result);
   return result;
 }
 
@@ -95,14 +98,15 @@ async function main(): Promise<void> {
   if (rows.length === 0) throw new UsageError(`--rows: no row matches '${opts.filters.map((f) => f.join('+')).join(',')}'`);
   say(`framewire bench: ${machineLine(machine)}`);
   if (!gstreamer) say('GStreamer (gst-launch-1.0) or /usr/bin/time not found: framewire rows only');
-  say(`${rows.length} rows, ${opts.repeats} run(s) each, ${opts.durationSec} s a run${opts.quick ? ' (quick)' : ''}`);
+  say(`${rows.length} rows, ${opts.repeats} run(s) each, ${opts.durationSec} s a run` +
+    `${rows.some((r) => r.kind === 'paced') ? ` (paced: ${opts.pacedSec} s)` : ''}${opts.quick ? ' (quick)' : ''}`);
 
   const loadBefore = loadavg();
   const calibrationBefore = await calibrationMs(CALIBRATION_ROUNDS);
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine,
-    settings: { quick: opts.quick, repeats: opts.repeats, durationSec: opts.durationSec, filters: opts.filters },
+    settings: { quick: opts.quick, repeats: opts.repeats, durationSec: opts.durationSec, pacedSec: opts.pacedSec, filters: opts.filters },
     noise: noise(calibrationBefore, calibrationBefore, loadBefore),
     rows: [],
     memory: [],
@@ -111,9 +115,13 @@ async function main(): Promise<void> {
   for (const [i, row] of rows.entries()) {
     say(`[${i + 1}/${rows.length}] ${rowLabel(row)}`);
     try {
-      if (row.kind === 'ceiling') results.ceiling = await measureCeiling(row.durationSec);
-      else if (row.kind === 'memory') {
-        const memory = { row, ...(await runMemoryRow(row, row.engines[0] === 'framewire')) };
+      if (row.kind === 'ceiling') {
+        results.ceiling = await measureCeiling(row.durationSec, PACKET_DATAGRAM_BYTES);
+        results.byteCeiling = await measureCeiling(row.durationSec, BYTE_DATAGRAM_BYTES);
+        say(`  ${Math.round(results.ceiling.receivedPerSec)} datagrams/s of ${PACKET_DATAGRAM_BYTES} bytes, ` +
+          `${results.byteCeiling.receivedGbps.toFixed(1)} Gbit/s in datagrams of ${BYTE_DATAGRAM_BYTES} bytes`);
+      } else if (row.kind === 'memory') {
+        const memory = { row, ...(await runMemoryRow(row, row.engines[0] as FramewireEngine)) };
         results.memory.push(memory);
         say(`  peak RSS ${memory.run.receiverPeakRssMb.toFixed(0)} MB, growth ${memory.growthMb.toFixed(1)} MB`);
       } else results.rows.push(await runRow(row, opts, results.failures));

@@ -2,7 +2,8 @@ import dgram from 'node:dgram';
 import { expect } from 'chai';
 import { parseTimeUsage } from '../../../bench/child.js';
 import { parseExecutionSec, sinkLine } from '../../../bench/gstreamer-row.js';
-import { parseIperf } from '../../../bench/iperf.js';
+import { engineEnv, framewireResult, type ReceiverJson, type SenderJson } from '../../../bench/framewire-row.js';
+import { BYTE_DATAGRAM_BYTES, PACKET_DATAGRAM_BYTES, parseIperf } from '../../../bench/iperf.js';
 import { growth } from '../../../bench/memory-row.js';
 import { parseUdpSocket, parseVmRssMb, udpSocket } from '../../../bench/proc.js';
 import { median, summarize } from '../../../bench/stats.js';
@@ -54,11 +55,53 @@ describe('bench: reading what the tools and the kernel report', () => {
     expect(sinkLine('/GstPipeline:pipeline0/GstFakeSink:fakesink0: last-message = event   ******* (fakesink0:sink) E (type: eos')).to.equal(undefined);
   });
 
-  it("reads iperf3's UDP summary and refuses a report without one", () => {
-    const c = parseIperf(JSON.stringify({ end: { sum: { packets: 900_000, lost_packets: 9000, seconds: 3, lost_percent: 1 } } }));
+  it("reads iperf3's UDP summary, as a packet rate and a byte rate, and refuses a report without one", () => {
+    const c = parseIperf(JSON.stringify({ end: { sum: { packets: 900_000, lost_packets: 9000, seconds: 3, lost_percent: 1 } } }), PACKET_DATAGRAM_BYTES);
     expect(c.sentPerSec).to.equal(300_000);
     expect(c.receivedPerSec).to.equal(297_000);
-    expect(() => parseIperf(JSON.stringify({ error: 'unable to connect' }))).to.throw(/unable to connect/);
+    expect(c.receivedGbps).to.be.closeTo((297_000 * 1372 * 8) / 1e9, 1e-9);
+    const big = parseIperf(JSON.stringify({ end: { sum: { packets: 360_000, lost_packets: 0, seconds: 3 } } }), BYTE_DATAGRAM_BYTES);
+    expect(big).to.include({ datagramBytes: 63_000, lostPct: 0 });
+    expect(big.receivedGbps).to.be.closeTo(60.48, 1e-9);
+    expect(() => parseIperf(JSON.stringify({ error: 'unable to connect' }), PACKET_DATAGRAM_BYTES)).to.throw(/unable to connect/);
+  });
+});
+
+describe("bench: framewire's engines and reports", () => {
+  it('sets or removes FRAMEWIRE_GSO and FRAMEWIRE_NATIVE per engine, whatever the caller had', () => {
+    const base = { PATH: '/bin', FRAMEWIRE_GSO: '0', FRAMEWIRE_NATIVE: '0' };
+    expect(engineEnv('framewire', base)).to.deep.equal({ PATH: '/bin' });
+    expect(engineEnv('framewire-sendmmsg', base)).to.deep.equal({ PATH: '/bin', FRAMEWIRE_GSO: '0' });
+    expect(engineEnv('framewire-js', { PATH: '/bin', FRAMEWIRE_GSO: '1' })).to.deep.equal({ PATH: '/bin', FRAMEWIRE_NATIVE: '0' });
+  });
+
+  const usage = (cpuSec: number) => ({ cpuUserSec: cpuSec / 2, cpuSystemSec: cpuSec / 2, peakRssMb: 150 });
+  const receiver: ReceiverJson = {
+    framesComplete: 1199, packetsReceived: 22_130_000, packetsLost: 10, bytesReceived: 30_000_000_000,
+    gro: { datagrams: 22_000_000, buffers: 1_100_000 }, usage: usage(17),
+  };
+
+  it('takes a paced run: CPU % of a core from the start line on, pacing lateness, send path and GRO counts', () => {
+    const sender: SenderJson = {
+      framesSent: 1200, durationSec: 20, sendPath: 'gso',
+      pacing: { latenessUs: { p50: 3, p99: 40, max: 900 }, framesDelayed: 2 }, usage: usage(15),
+    };
+    const run = framewireResult(sender, receiver, { wallSec: 20, senderCpuSec: 1, receiverCpuSec: 0.5 });
+    expect(run).to.deep.include({
+      framesSent: 1200, framesComplete: 1199, senderCpuPct: 70, receiverCpuPct: 82.5, sendPath: 'gso',
+      latenessP50Us: 3, latenessP99Us: 40, latenessMaxUs: 900, framesDelayed: 2, groDatagrams: 22_000_000, groBuffers: 1_100_000,
+    });
+    expect(run.deliveredFps).to.be.closeTo(59.95, 1e-9);
+    expect(run.mbps).to.equal(12_000);
+  });
+
+  it('a burst run has no pacing numbers, a receiver without GRO no GRO counts, an unread start no CPU %', () => {
+    const sender: SenderJson = { framesSent: 300, durationSec: 3, sendPath: 'sendmmsg', pacing: { framesDelayed: 0 }, usage: usage(3) };
+    const run = framewireResult(sender, { ...receiver, gro: undefined }, { wallSec: 3, senderCpuSec: undefined, receiverCpuSec: 1 });
+    for (const key of ['framesDelayed', 'latenessP50Us', 'groDatagrams', 'groBuffers', 'senderCpuPct'] as const) {
+      expect(run[key], key).to.equal(undefined);
+    }
+    expect(run.receiverCpuPct).to.be.closeTo(533.33, 0.01);
   });
 });
 
