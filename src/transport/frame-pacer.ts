@@ -35,7 +35,7 @@ export interface PacingReport {
   rate?: ReceiverPacedRateReport;
   /**
    * Frames whose first packet was due later than the frame's own time (JS was late, or the previous frame still
-   * going out): each is squeezed into the rest of its slot, at most twice as fast, so the delay does not last.
+   * going out): each goes at most 1.25 times as fast as its schedule until the delay is caught up, so it does not last.
    */
   framesDelayed: number;
 }
@@ -73,8 +73,8 @@ export abstract class FramePacer {
     const firstDueNs = Math.max(this.mode === 'adaptive' ? 0 : frameNs, this.nextFreeNs, monotonicNs() + START_MARGIN_NS);
     if (this.mode !== 'adaptive' && firstDueNs > frameNs + spacingNs) {
       // Late (JS was held up, or the frame before was): squeeze this frame into what is left of its own slot, at
-      // most twice as fast as the schedule, so a delay is caught up within a few frames instead of being kept for
-      // the rest of the stream (its latency would only ever grow).
+      // most CATCH_UP_RATE times as fast as the schedule, so a delay is caught up within a few frames instead of
+      // being kept for the rest of the stream (its latency would only ever grow).
       this.framesDelayed++;
       const slotEndNs = frameNs + packets.count * spacingNs;
       spacingNs = Math.max(spacingNs / CATCH_UP_RATE, (slotEndNs - firstDueNs) / packets.count);
@@ -95,8 +95,13 @@ export abstract class FramePacer {
   protected abstract achieved(): Omit<PacingReport, 'mode' | 'path' | 'framesDelayed'>;
 }
 
-/** How much faster than its schedule a late frame may go to catch up. */
-const CATCH_UP_RATE = 2;
+/**
+ * How much faster than its schedule a late frame may go to catch up: as the native thread catches up after a stall
+ * (native/pacer.c), and for the same reason. At twice the rate, a cold sender's first frames on a loaded machine
+ * came at 900 Mbit/s (720p30 uyvy) into GStreamer's default 200 KB socket buffer, and two of them were lost; at 1.25
+ * times a delay takes a few more frames to go.
+ */
+const CATCH_UP_RATE = 1.25;
 
 /** Time JS needs to queue a frame that is due at once, before the thread may send its first packet. */
 const START_MARGIN_NS = 1_000_000;

@@ -49,7 +49,7 @@ describe('harness scenario', () => {
   it('names the path of the field in every error', () => {
     expect(usageMessage({})).to.equal('name: is required');
     expect(usageMessage({ name: 'x', fps: -1 })).to.equal('fps: must be positive');
-    expect(usageMessage({ name: 'x', pacing: 'smooth' })).to.equal('pacing: must be one of linear, gapped, burst');
+    expect(usageMessage({ name: 'x', pacing: 'smooth' })).to.equal('pacing: must be one of linear, gapped, burst, adaptive');
     expect(usageMessage({ name: 'x', frames: 1.5 })).to.match(/^frames: must be a whole number/);
     expect(usageMessage({ name: 'x', format: 'yuv' })).to.match(/^format: must be one of rgb24, uyvy/);
     expect(usageMessage({ name: 'x', wire: 'tcp' })).to.match(/^wire: /);
