@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../src/metrics.js';
 
@@ -104,17 +105,15 @@ export class LoopbackCapture {
   async probeTimes(inPort: number, outPort: number, sent: number): Promise<ProbeTimes> {
     const tshark = spawn('tshark', ['-r', this.file, '-T', 'fields', '-E', 'separator=,', '-e', 'frame.time_epoch',
       '-e', 'udp.dstport', '-e', 'udp.length', '-e', 'udp.payload'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    tshark.stdout!.on('data', (d: Buffer) => { out += d; });
-    const [code] = (await once(tshark, 'exit')) as [number];
-    if (code !== 0) throw new Error(`tshark could not read ${this.file} (exit ${code})`);
+    const exited = once(tshark, 'exit');
     const inUs = new Map<number, number>();
     const times: ProbeTimes = { sent, seenIn: 0, seenOut: 0, delaysUs: [], reordered: 0, outBytes: 0, outSpanUs: 0 };
     let epoch = -1;
     let lastOut = -1;
     let firstOutUs = NaN;
     let lastOutUs = NaN;
-    for (const line of out.split('\n')) {
+    // Line by line: the payloads' hex of a few seconds of MTU-size probes is more than one string may hold.
+    for await (const line of createInterface({ input: tshark.stdout! })) {
       const [time, port, udpLength, payload] = line.split(',');
       if (!time || !payload) continue;
       // Seconds since the epoch lose sub-µs precision in a double: count from the capture's first whole second.
@@ -142,6 +141,8 @@ export class LoopbackCapture {
         }
       }
     }
+    const [code] = (await exited) as [number];
+    if (code !== 0) throw new Error(`tshark could not read ${this.file} (exit ${code})`);
     times.outSpanUs = lastOutUs - firstOutUs;
     return times;
   }
