@@ -25,6 +25,9 @@
 napi_value fw_throw_errno(napi_env env, const char *what, int err);
 // A JS number, or NULL with an error thrown when N-API could not make one.
 napi_value fw_make_int(napi_env env, int64_t value);
+// Reads the one argument of a function that takes just an fd (localPort, close, enableGro) into *fd; false, with a
+// TypeError thrown, when it is not a number.
+bool fw_fd_arg(napi_env env, napi_callback_info info, int32_t *fd);
 // The elements of `value` when it is a typed array of `type` (and their count in *length), else NULL: the one way
 // every function here reads the offset tables, lengths, stamps and result arrays JS hands it.
 void *fw_typed_array(napi_env env, napi_value value, napi_typedarray_type type, size_t *length);

@@ -31,6 +31,17 @@ napi_value fw_make_int(napi_env env, int64_t value) {
   return out;
 }
 
+bool fw_fd_arg(napi_env env, napi_callback_info info, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok ||
+      napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "framewire_native: the fd argument is not a number");
+    return false;
+  }
+  return true;
+}
+
 void *fw_typed_array(napi_env env, napi_value value, napi_typedarray_type type, size_t *length) {
   napi_typedarray_type actual;
   void *data;

@@ -80,6 +80,9 @@ typedef struct {
   size_t slab_bytes;
   uint64_t written; // JS's running count of slab bytes handed out (the next datagram's start, before any wrap)
   int64_t early_ns; // a datagram due within this of now goes with the current batch
+  // A stream that fell behind catches up at catchUpRate (pacerOpen) times its rate: of the schedule each batch
+  // covers, this share (1 - 1 / catchUpRate) comes off the slip.
+  double catch_up_share;
   entry_t *entries;
   uint8_t *slab;
   // The ring's counters (see the diagram): queued by JS, sent by the thread, collected by JS.
@@ -260,8 +263,8 @@ static void *pacer_main(void *arg) {
       now = now_ns();
     }
     // A stream that fell behind (the thread was off the CPU) is not caught up in one burst, which is what overflows
-    // a receiver's buffer: its schedule slides to now and is caught up at 1.25 times its rate. A relay's datagrams
-    // (early_ns 0) keep their exact times: late ones go at once.
+    // a receiver's buffer: its schedule slides to now and is caught up at catchUpRate times its rate. A relay's
+    // datagrams (early_ns 0) keep their exact times: late ones go at once.
     if (p->early_ns > 0 && now - due > p->early_ns) {
       slip += now - due;
       due = now;
@@ -274,7 +277,7 @@ static void *pacer_main(void *arg) {
     last_send = now;
     if (done && p->early_ns > 0) {
       int64_t last = p->entries[(next + done - 1) % p->slots].due_ns;
-      int64_t recovered = covered ? (last - covered) / 4 : 0;
+      int64_t recovered = covered ? (int64_t)((double)(last - covered) * p->catch_up_share) : 0;
       slip = slip > recovered ? slip - recovered : 0;
       covered = last;
     }
@@ -328,27 +331,34 @@ static void touch_pages(void *memory, size_t bytes) {
   for (size_t i = 0; i < bytes; i += 4096) at[i] = 0;
 }
 
-// pacerOpen(fd: number, slots: number, slotBytes: number, earlyNs: number, segment: boolean): object (the handle)
+// pacerOpen(fd: number, slots: number, slotBytes: number, earlyNs: number, segment: boolean, catchUpRate: number):
+//   object (the handle)
 // Starts a pacer thread sending on fd (which stays the caller's, to close only after pacerClose), with room for
 // `slots` datagrams in a slab of slots x slotBytes bytes, each taking its own length (up to 64 KB). earlyNs 0 keeps exact times (a relay's delays): never early, and what
 // is late goes at once. earlyNs > 0 paces a stream (a sender, whose packets come every few µs at video rates): a
 // datagram due within earlyNs of a batch's send time goes with it, early, so the thread sleeps between small trains
-// instead of spinning from one packet to the next; and after a stall the schedule slides instead of bursting.
-// segment: datagrams that leave together go as UDP GSO runs where they can (see send_batch).
+// instead of spinning from one packet to the next; and after a stall the schedule slides instead of bursting, and
+// is caught up at catchUpRate (at least 1; 1 keeps the delay) times the stream's rate. segment: datagrams that leave
+// together go as UDP GSO runs where they can (see send_batch).
 napi_value js_pacer_open(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   uint32_t slots, slot_bytes, early_ns;
   bool segment;
+  double catch_up_rate;
   CHECK(napi_get_value_int32(env, argv[0], &fd));
   CHECK(napi_get_value_uint32(env, argv[1], &slots));
   CHECK(napi_get_value_uint32(env, argv[2], &slot_bytes));
   CHECK(napi_get_value_uint32(env, argv[3], &early_ns));
   CHECK(napi_get_value_bool(env, argv[4], &segment));
-  if (fd < 0 || slots == 0 || slots > (1u << 20) || slot_bytes == 0 || slot_bytes > 65536 || early_ns > 1000000) {
-    napi_throw_range_error(env, NULL, "pacerOpen: need an fd, 1 to 2^20 slots, 1 to 65536 bytes a slot, earlyNs <= 1 ms");
+  CHECK(napi_get_value_double(env, argv[5], &catch_up_rate));
+  if (fd < 0 || slots == 0 || slots > (1u << 20) || slot_bytes == 0 || slot_bytes > 65536 || early_ns > 1000000 ||
+      !(catch_up_rate >= 1 && catch_up_rate <= 16)) {
+    napi_throw_range_error(env, NULL,
+                           "pacerOpen: need an fd, 1 to 2^20 slots, 1 to 65536 bytes a slot, earlyNs <= 1 ms, a "
+                           "catchUpRate from 1 to 16");
     return NULL;
   }
   pacer_t *p = calloc(1, sizeof *p);
@@ -371,6 +381,7 @@ napi_value js_pacer_open(napi_env env, napi_callback_info info) {
   touch_pages(p->entries, (size_t)slots * sizeof *p->entries);
   p->fd = fd;
   p->early_ns = early_ns;
+  p->catch_up_share = 1.0 - 1.0 / catch_up_rate;
   atomic_store(&p->segment, segment);
   p->slots = slots;
   p->env = env;

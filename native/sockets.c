@@ -90,11 +90,8 @@ napi_value js_bind(napi_env env, napi_callback_info info) {
 
 // localPort(fd: number): number
 napi_value js_local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (!fw_fd_arg(env, info, &fd)) return NULL;
   struct sockaddr_storage at;
   socklen_t at_len = sizeof at;
   if (getsockname(fd, (struct sockaddr *)&at, &at_len) != 0) return fw_throw_errno(env, "getsockname", errno);
@@ -108,11 +105,8 @@ napi_value js_local_port(napi_env env, napi_callback_info info) {
 // ignored. Throws EBADF when fd is not open: it was closed already, and had its number been reused in between, this
 // call would have closed some other socket. Any other error still leaves the fd closed (Linux releases it first).
 napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (!fw_fd_arg(env, info, &fd)) return NULL;
   if (fd >= 0 && close(fd) != 0 && errno == EBADF) return fw_throw_errno(env, "close", EBADF);
   return NULL;
 }
@@ -123,11 +117,8 @@ napi_value js_close(napi_env env, napi_callback_info info) {
 // one read each. On loopback it does so for a GSO send, which then crosses the stack as one buffer end to end. False
 // when the kernel has no UDP GRO (before Linux 5.0): datagrams then come one a read, as without it.
 napi_value js_enable_gro(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (!fw_fd_arg(env, info, &fd)) return NULL;
   int on = 1;
   napi_value out;
   CHECK(napi_get_boolean(env, setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0, &out));

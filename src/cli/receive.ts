@@ -188,10 +188,23 @@ function timingSummary(r: ReceiverReport): string {
 /** Most of what came was malformed: the likeliest cause is a sender with another frame size or pixel format. */
 const MALFORMED_SHARE_FOR_HINT = 0.5;
 
+/**
+ * What a sender with another frame size or pixel format looks like from here: a larger one's packets fall outside
+ * this receiver's frame (malformed); a smaller one's frames all end (their last packet came) short, with no packet
+ * lost that could explain it. One frame ending short among complete ones is a receiver that started mid-frame.
+ */
 function mismatchHint(r: ReceiverReport, g: FrameGeometry): string | undefined {
-  if (r.packetsMalformed === 0 || r.packetsMalformed < r.packetsReceived * MALFORMED_SHARE_FOR_HINT) return undefined;
-  return `framewire receive: hint: ${r.packetsMalformed} of ${plural(r.packetsReceived, 'packet')} were malformed for ` +
-    `${g.width}x${g.height} ${g.format}; check that --size and --format (or --sdp) match the sender's\n`;
+  const fix = 'check that --size and --format (or --sdp) match the sender\'s';
+  const size = `${g.width}x${g.height}`;
+  if (r.packetsMalformed > 0 && r.packetsMalformed >= r.packetsReceived * MALFORMED_SHARE_FOR_HINT) {
+    return `framewire receive: hint: ${r.packetsMalformed} of ${plural(r.packetsReceived, 'packet')} were malformed for ` +
+      `${size} ${g.format}; ${fix}\n`;
+  }
+  if (r.framesShort > 0 && r.framesComplete === 0 && r.packetsLost === 0) {
+    return `framewire receive: hint: ${plural(r.framesShort, 'frame')} ended short of ${size} ${g.format} with no ` +
+      `packet lost: the sender's frames look smaller than ${size}; ${fix}\n`;
+  }
+  return undefined;
 }
 
 function summary(r: ReceiverReport): string {

@@ -65,8 +65,11 @@ export interface RtcpMessage {
   cnames: Array<{ ssrc: number; cname: string }>;
   byes: number[];
   nacks: Nack[];
-  /** Packets of kinds no feature here reads (APP, XR, PLI, ...): valid, and ignored. */
-  ignored: number;
+  /**
+   * Packets of kinds framewire does not read (APP, XR, PLI, ...), whole: what a feature from outside reads its own
+   * RTCP from. Views, valid only while the message is handled.
+   */
+  others: Buffer[];
 }
 
 /** What one compound RTCP datagram framewire sends carries; the report (SR or RR) always comes first. */
@@ -119,25 +122,10 @@ function blockTo(b: ReceptionBlock): InstanceType<typeof ReceptionReport> {
   return r;
 }
 
-/**
- * Datagrams already read, so several features handed the same datagram (a sender's reports and its RTX both read
- * incoming RTCP) parse it once. Each datagram is its own Buffer object, so the key is exact.
- */
-const parsed = new WeakMap<Buffer, RtcpMessage | null>();
-
 /** Reads a compound RTCP datagram; undefined when it is malformed (never throws). */
 export function parseRtcp(datagram: Buffer): RtcpMessage | undefined {
-  let message = parsed.get(datagram);
-  if (message === undefined) {
-    message = readRtcp(datagram) ?? null;
-    parsed.set(datagram, message);
-  }
-  return message ?? undefined;
-}
-
-function readRtcp(datagram: Buffer): RtcpMessage | undefined {
   if (rtcpPacketCount(datagram) === 0) return undefined;
-  const message: RtcpMessage = { senderReports: [], receiverReports: [], cnames: [], byes: [], nacks: [], ignored: 0 };
+  const message: RtcpMessage = { senderReports: [], receiverReports: [], cnames: [], byes: [], nacks: [], others: [] };
   try {
     const compound = new CompoundPacket(new DataView(datagram.buffer, datagram.byteOffset, datagram.length));
     for (const p of compound.getPackets()) {
@@ -163,7 +151,8 @@ function readRtcp(datagram: Buffer): RtcpMessage | undefined {
         const sequences = p.getItems().flatMap((item) => nackSequences(item.pid, item.bitmask));
         message.nacks.push({ senderSsrc: p.getSenderSsrc(), mediaSsrc: p.getMediaSsrc(), sequences });
       } else {
-        message.ignored++;
+        const view = p.getView();
+        message.others.push(Buffer.from(view.buffer, view.byteOffset, view.byteLength));
       }
     }
   } catch {

@@ -38,6 +38,11 @@ export interface ReaderCounts {
 export interface StreamStats extends ReaderCounts {
   framesComplete: number;
   framesIncomplete: number;
+  /**
+   * Of the incomplete frames, those whose last packet (the RTP marker) came with bytes still missing: packets lost
+   * within them, or, with none lost, a sender whose frames are smaller than this receiver's.
+   */
+  framesShort: number;
 }
 
 /** One stream's receive side: datagrams in, frames out through its assembler. */
@@ -187,7 +192,7 @@ class RtpStreamReader extends BaseReader {
       c.packetsLate++;
       return;
     }
-    assembler.fill(slot, datagram, runs, arrivalUs);
+    assembler.fill(slot, datagram, runs, arrivalUs, h.marker);
   }
 
   /** The timestamp is far from where the stream's clock should be by now: TIMESTAMP_LINE_JUMP_SEC either way. */
@@ -229,6 +234,7 @@ class BareStreamReader extends BaseReader {
     }
     const slot = this.assembler.open(this.ordinal, arrivalUs);
     this.ordinal = (this.ordinal + 1) >>> 0;
-    if (slot) this.assembler.fill(slot, datagram, this.runs, arrivalUs);
+    // A bare datagram is its frame, first and last packet.
+    if (slot) this.assembler.fill(slot, datagram, this.runs, arrivalUs, true);
   }
 }

@@ -57,6 +57,8 @@ interface Slot {
   lastArrivalUs: number;
   /** When this frame is given up if still incomplete; Infinity until a newer frame starts. */
   deadlineUs: number;
+  /** Its last packet (the RTP marker) has come. */
+  ended: boolean;
 }
 
 /** `a` is before `b` in RFC 1982 serial-number order on 32-bit keys (RTP timestamps wrap). */
@@ -72,7 +74,8 @@ function isBefore(a: number, b: number): boolean {
  * already handed over is late; one that completes a frame still waiting is not.
  */
 export class FrameAssembler {
-  readonly stats = { framesComplete: 0, framesIncomplete: 0 };
+  /** framesShort: incomplete frames whose last packet had come (see StreamStats). */
+  readonly stats = { framesComplete: 0, framesIncomplete: 0, framesShort: 0 };
   /** Reported with each frame; the stream reader sets it to the SSRC it follows. */
   ssrc: number | undefined;
   /** Earliest deadline of any frame in flight (Infinity: none); call expire() once the clock reaches it. */
@@ -153,13 +156,17 @@ export class FrameAssembler {
     slot.firstArrivalUs = arrivalUs;
     slot.lastArrivalUs = arrivalUs;
     slot.deadlineUs = Infinity;
+    slot.ended = false;
     // A frame whose first packet comes after a newer frame's (reordering) is already on the clock.
     if (newerStarted) this.setDeadline(slot, arrivalUs + this.latencyUs);
     return slot;
   }
 
-  /** Copies a packet's runs into its frame and hands the frame over if that made it whole. */
-  fill(slot: Slot, datagram: Buffer, runs: PayloadRuns, arrivalUs: number): void {
+  /**
+   * Copies a packet's runs into its frame and hands the frame over if that made it whole. `last`: the sender marked
+   * it as its frame's last packet (the RTP marker).
+   */
+  fill(slot: Slot, datagram: Buffer, runs: PayloadRuns, arrivalUs: number, last: boolean): void {
     const unit = this.unitBytes;
     const { frameOffset, packetOffset, length } = runs;
     for (let k = 0; k < runs.count; k++) {
@@ -170,6 +177,7 @@ export class FrameAssembler {
     }
     slot.packets++;
     slot.lastArrivalUs = arrivalUs;
+    if (last) slot.ended = true;
     if (slot.coverage.full) this.handOver(slot, false);
   }
 
@@ -212,6 +220,7 @@ export class FrameAssembler {
       firstArrivalUs: 0,
       lastArrivalUs: 0,
       deadlineUs: Infinity,
+      ended: false,
     };
     this.slots.push(slot);
     return slot;
@@ -263,8 +272,12 @@ export class FrameAssembler {
   /** `giveUp`: the frame is the oldest in flight and is being given up on, so everything before it is too. */
   private handOver(slot: Slot, giveUp: boolean): void {
     const complete = slot.coverage.full;
-    if (complete) this.stats.framesComplete++;
-    else this.stats.framesIncomplete++;
+    if (complete) {
+      this.stats.framesComplete++;
+    } else {
+      this.stats.framesIncomplete++;
+      if (slot.ended) this.stats.framesShort++;
+    }
     if (giveUp) {
       this.retiredUpTo = slot.key;
       this.anyRetired = true;

@@ -1,4 +1,5 @@
 import type { Frame } from '../frame.js';
+import type { RtcpMessage } from '../rtcp/rtcp-message.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import type { ParsedRtpHeader } from '../rtp/rtp-header.js';
 import type { AssemblyInfo } from './assembler.js';
@@ -13,7 +14,8 @@ import type { HistoryReader, HistoryRequest } from './send-history.js';
  *   receiver: network -> socket -> [onPacketIn ...] -> stream reader -> assembler -> [onFrameIn ...] -> sinks
  *                                  [onRtcpOut ...]  -> socket -> (RTCP to the sender)
  *
- * Both sides also see the RTCP they send (onRtcpOut) and receive (onRtcpIn).
+ * Both sides also see the RTCP they send (onRtcpOut) and receive (onRtcpIn). Incoming RTCP is parsed once, by the
+ * session, for every feature; a datagram that does not parse reaches none of them and is counted (rtcpMalformed).
  */
 
 /** What a sender offers its features. */
@@ -25,6 +27,8 @@ export interface SendContext {
   readonly clockRate: number;
   /** This endpoint's RTCP CNAME (RFC 3550 section 6.5.1). */
   readonly cname: string;
+  /** RTCP datagrams from the receiver that did not parse, so far: the session counts them, no feature sees them. */
+  readonly rtcpMalformed: number;
   /** Packets a second the stream is expected to send (fps x packets a frame), when both are fixed. */
   readonly packetRate: number | undefined;
   /** The RTP timestamp of wall-clock time `timeUs` on this stream's clock (for RTCP sender reports). */
@@ -49,8 +53,8 @@ export interface SendInterceptor {
   onFrameOut?(packets: OutgoingPackets, frame: Frame): void;
   /** A datagram sent on the media path outside the frames (through SendContext.sendMedia). */
   onPacketOut?(datagram: Buffer): void;
-  /** An RTCP datagram that arrived from the receiver (unparsed: hostile until a feature parses it). */
-  onRtcpIn?(datagram: Buffer, arrivalUs: number): void;
+  /** A compound RTCP datagram that arrived from the receiver, as the session parsed it. */
+  onRtcpIn?(message: RtcpMessage, arrivalUs: number): void;
   onRtcpOut?(datagram: Buffer): void;
   /**
    * After the last frame: how much longer, in ms, this feature still has work on the open sockets (RTX answering the
@@ -74,6 +78,8 @@ export interface ReceiveContext {
   readonly ssrc: number | undefined;
   /** How long a frame waits for missing packets once a newer frame has started, µs (the assembler's deadline). */
   readonly latencyUs: number;
+  /** RTCP datagrams from the sender that did not parse, so far: the session counts them, no feature sees them. */
+  readonly rtcpMalformed: number;
   /** Sends one RTCP datagram to the sender (where its RTCP comes from, or the RTP source when muxed). */
   sendRtcp(datagram: Buffer): void;
   /**
@@ -93,7 +99,8 @@ export interface ReceiveInterceptor {
   onPacketIn?(datagram: Buffer, header: ParsedRtpHeader | undefined, arrivalUs: number): boolean | void;
   /** Every frame the assembler hands over, complete or not. `frame.data` is valid only during the call. */
   onFrameIn?(frame: Frame, info: AssemblyInfo): void;
-  onRtcpIn?(datagram: Buffer, arrivalUs: number): void;
+  /** A compound RTCP datagram that arrived from the sender, as the session parsed it. */
+  onRtcpIn?(message: RtcpMessage, arrivalUs: number): void;
   onRtcpOut?(datagram: Buffer): void;
   /** At the end of reception, before the sockets close. */
   finish?(): void;

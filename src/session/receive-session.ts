@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Frame, FrameGeometry } from '../frame.js';
+import { parseRtcp } from '../rtcp/rtcp-message.js';
 import type { PayloadFormat } from '../rtp/formats/index.js';
 import { createParsedRtpHeader, parseRtpHeader, type ParsedRtpHeader } from '../rtp/rtp-header.js';
 import { createStreamReader, type StreamReader, type StreamReaderOptions } from '../rtp/stream-reader.js';
@@ -20,6 +21,8 @@ export class ReceiveSession {
   readonly reader: StreamReader;
   /** Errors features threw on incoming RTCP: counted, with the first; reception goes on. */
   readonly featureErrors = { count: 0, first: '' };
+  /** RTCP datagrams from the sender that did not parse (the features' context reads it). */
+  private rtcpMalformed = 0;
   private readonly header = createParsedRtpHeader();
   private readonly rtp: boolean;
   private readonly frameHooks: OnFrame[];
@@ -53,6 +56,9 @@ export class ReceiveSession {
         get ssrc() {
           return session.reader.ssrc;
         },
+        get rtcpMalformed() {
+          return session.rtcpMalformed;
+        },
         sendRtcp: (datagram) => this.sendRtcp(datagram),
         // A header of its own: the feature may inject while the datagram it was handed still uses the shared one.
         inject: (datagram, arrivalUs) => this.packetFrom(k + 1, datagram, arrivalUs, createParsedRtpHeader()),
@@ -66,11 +72,17 @@ export class ReceiveSession {
     this.packetFrom(0, datagram, arrivalUs, this.header);
   }
 
+  /** An RTCP datagram from the sender, hostile until parsed: parsed here once, for every feature. */
   rtcpIn(datagram: Buffer, arrivalUs: number): void {
+    const message = parseRtcp(datagram);
+    if (!message) {
+      this.rtcpMalformed++;
+      return;
+    }
     for (const i of this.interceptors) {
       if (!i.onRtcpIn) continue;
       try {
-        i.onRtcpIn(datagram, arrivalUs);
+        i.onRtcpIn(message, arrivalUs);
       } catch (err) {
         if (this.featureErrors.count++ === 0) this.featureErrors.first = `${i.name}: ${(err as Error).message}`;
       }

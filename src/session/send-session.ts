@@ -1,4 +1,5 @@
 import type { Frame } from '../frame.js';
+import { parseRtcp } from '../rtcp/rtcp-message.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import type { SendContext, SendInterceptor } from './interceptor.js';
 import { SendHistory, type HistoryReader, type HistoryRequest } from './send-history.js';
@@ -23,11 +24,13 @@ export interface SendStream {
 
 /**
  * A sender's features in their fixed order, and the context they share. Each hook runs the features that have it,
- * in order; a feature that throws while handling a hostile RTCP datagram is counted, never allowed to stop sending.
+ * in order; a feature that throws on incoming RTCP (whatever a hostile peer sent) is counted, never allowed to stop
+ * sending.
  */
 export class SendSession implements SendContext {
   /** Errors features threw on incoming RTCP (a bug in a feature, never in the stream): counted, with the first. */
   readonly featureErrors = { count: 0, first: '' };
+  private malformed = 0;
   private readonly requests: HistoryRequest[] = [];
   private store: SendHistory | undefined;
 
@@ -66,6 +69,10 @@ export class SendSession implements SendContext {
     return this.stream.cname;
   }
 
+  get rtcpMalformed(): number {
+    return this.malformed;
+  }
+
   get packetRate(): number | undefined {
     return this.stream.packetRate;
   }
@@ -96,11 +103,17 @@ export class SendSession implements SendContext {
     this.ports.sendRtcp(datagram);
   }
 
+  /** An RTCP datagram from the receiver, hostile until parsed: parsed here once, for every feature. */
   rtcpIn(datagram: Buffer, arrivalUs: number): void {
+    const message = parseRtcp(datagram);
+    if (!message) {
+      this.malformed++;
+      return;
+    }
     for (const i of this.interceptors) {
       if (!i.onRtcpIn) continue;
       try {
-        i.onRtcpIn(datagram, arrivalUs);
+        i.onRtcpIn(message, arrivalUs);
       } catch (err) {
         if (this.featureErrors.count++ === 0) this.featureErrors.first = `${i.name}: ${(err as Error).message}`;
       }

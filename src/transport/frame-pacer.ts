@@ -35,7 +35,8 @@ export interface PacingReport {
   rate?: ReceiverPacedRateReport;
   /**
    * Frames whose first packet was due later than the frame's own time (JS was late, or the previous frame still
-   * going out): each goes at most 1.25 times as fast as its schedule until the delay is caught up, so it does not last.
+   * going out): each goes at most CATCH_UP_RATE times as fast as its schedule until the delay is caught up, so it does
+   * not last.
    */
   framesDelayed: number;
 }
@@ -96,10 +97,10 @@ export abstract class FramePacer {
 }
 
 /**
- * How much faster than its schedule a late frame may go to catch up: as the native thread catches up after a stall
- * (native/pacer.c), and for the same reason. At twice the rate, a cold sender's first frames on a loaded machine
- * came at 900 Mbit/s (720p30 uyvy) into GStreamer's default 200 KB socket buffer, and two of them were lost; at 1.25
- * times a delay takes a few more frames to go.
+ * How much faster than its schedule a late frame may go to catch up; the native thread is given it too, and catches
+ * up at this rate after a stall (native/pacer.c), for the same reason. At twice the rate, a cold sender's first frames
+ * on a loaded machine came at 900 Mbit/s (720p30 uyvy) into GStreamer's default 200 KB socket buffer, and two of them
+ * were lost; at 1.25 times a delay takes a few more frames to go.
  */
 const CATCH_UP_RATE = 1.25;
 
@@ -226,5 +227,7 @@ export function openFramePacer(
   const earlyNs = mode === 'adaptive'
     ? MAX_EARLY_NS
     : Math.min(MAX_EARLY_NS, Math.round((TRAIN * periodNs) / (packetsPerFrame ?? 1)));
-  return new ThreadFramePacer(mode, periodNs, port.openPacer({ slots, slotBytes: maxDatagramBytes, earlyNs, segment: port.path === 'gso' }));
+  return new ThreadFramePacer(mode, periodNs, port.openPacer({
+    slots, slotBytes: maxDatagramBytes, earlyNs, segment: port.path === 'gso', catchUpRate: CATCH_UP_RATE,
+  }));
 }

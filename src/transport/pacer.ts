@@ -4,7 +4,9 @@ import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 
 /** The addon's pacer functions (native/pacer.c has each one's contract). */
 export interface PacerAddon {
-  pacerOpen(fd: number, slots: number, slotBytes: number, earlyNs: number, segment: boolean): object;
+  pacerOpen(
+    fd: number, slots: number, slotBytes: number, earlyNs: number, segment: boolean, catchUpRate: number,
+  ): object;
   pacerEnqueuePackets(
     handle: object,
     headers: Buffer,
@@ -36,6 +38,12 @@ export interface PacerOptions {
    * early, for exact delays). At most 1 ms.
    */
   earlyNs?: number;
+  /**
+   * A stream (earlyNs > 0) that fell behind (the thread was off the CPU) slides its schedule to now and catches up at
+   * this many times its rate, instead of sending everything overdue in one burst. From 1 (the default: the delay is
+   * kept) to 16.
+   */
+  catchUpRate?: number;
   /**
    * Datagrams that leave together (a train, or a relay's datagrams due at once) go as UDP GSO runs where they lie
    * back to back in the queue: one trip through the stack a run. Off when the kernel refuses it. Default false.
@@ -104,7 +112,9 @@ export class Pacer {
     readonly size: PacerOptions,
     private readonly onRecord?: OnPacerRecord,
   ) {
-    this.handle = addon.pacerOpen(fd, size.slots, size.slotBytes, size.earlyNs ?? 0, size.segment ?? false);
+    this.handle = addon.pacerOpen(
+      fd, size.slots, size.slotBytes, size.earlyNs ?? 0, size.segment ?? false, size.catchUpRate ?? 1,
+    );
   }
 
   /** CLOCK_MONOTONIC in ns: the clock due times are on (the same as process.hrtime.bigint()). */

@@ -78,6 +78,8 @@ export interface ReceiverOptions {
 export interface ReceiverReport {
   framesComplete: number;
   framesIncomplete: number;
+  /** Of those, frames whose last packet (the RTP marker) came with bytes still missing (src/rtp/stream-reader.ts). */
+  framesShort: number;
   /** Complete frames whose pixels do not match their stamp's CRC. */
   framesCorrupt: number;
   packetsReceived: number;
@@ -366,6 +368,7 @@ export class Receiver {
     return {
       framesComplete: s.framesComplete,
       framesIncomplete: s.framesIncomplete,
+      framesShort: s.framesShort,
       framesCorrupt: stamp.framesCorrupt,
       packetsReceived: s.packetsReceived,
       packetsLost: s.packetsLost,

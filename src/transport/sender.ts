@@ -321,20 +321,22 @@ export class Sender {
       rtx?: RtxSendReport;
       rate?: ReceiverPacedRateReport;
     };
+    // Once: a pacer's report summarises its lateness histogram.
+    const pacing = this.pacer?.report();
     return {
       framesSent,
       packetsSent,
       bytesSent,
-      sendErrors: this.refused + (this.pacer?.report().dropped ?? 0) + portErrors(this.media) + portErrors(this.rtcp),
+      sendErrors: this.refused + (pacing?.dropped ?? 0) + portErrors(this.media) + portErrors(this.rtcp),
       framesLate: this.framesLate,
-      pacing: this.pacer
-        ? { ...this.pacer.report(), ...(rate ? { rate } : {}) }
+      pacing: pacing
+        ? { ...pacing, ...(rate ? { rate } : {}) }
         : { mode: 'burst', packets: packetsSent, dropped: 0, framesDelayed: 0 },
       durationSec: windowUs / 1e6,
       fps: perSecond(framesSent, windowUs),
       bitrateMbps: perSecond(bytesSent * 8, windowUs) / 1e6,
       ...(this.writer.ssrc !== undefined ? { ssrc: this.writer.ssrc } : {}),
-      sendPath: this.sendPath(),
+      sendPath: this.sendPath(pacing),
       rtcpReceived: this.rtcpReceived,
       otherReceived: this.otherReceived,
       ...(rtcp ? { rtcp } : {}),
@@ -344,9 +346,8 @@ export class Sender {
     };
   }
 
-  /** How the media went out: the pacing thread's path when it paced, else the port's. */
-  private sendPath(): SendPath {
-    const pacing = this.pacer?.report();
+  /** How the media went out: the pacing thread's path when it paced (its `pacing` report), else the port's. */
+  private sendPath(pacing: PacingReport | undefined): SendPath {
     if (pacing?.gso !== undefined) return pacing.gso ? 'gso' : 'sendmmsg';
     return this.media.path;
   }

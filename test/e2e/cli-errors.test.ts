@@ -163,6 +163,18 @@ describe('e2e: early errors, and what a late failure keeps', function () {
     expect(r.stderr).to.match(/^framewire receive: hint: \d+ of \d+ packets were malformed for 160x120 rgb24; check that --size and --format \(or --sdp\) match the sender's$/m);
   });
 
+  it('hints at --size and --format when every frame ends short with no packet lost: a sender of smaller frames', async () => {
+    const { peer, port } = await startFramewireReceiver(['--size', '320x240', '--timeout', '2']);
+    // A 160x120 stream: every packet fits a 320x240 frame (none malformed), and each frame ends at its marker short.
+    const source = await createSource('pattern:smpte', { width: 160, height: 120, format: 'rgb24' });
+    const sender = await Sender.open(source, { to: { host: '127.0.0.1', port }, wire: 'rtp', mtu: 1400, fps: 'max', frames: 3 });
+    await sender.run();
+    const r = await finished(peer, 15_000);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/framewire receive: 0 complete, 3 incomplete, 0 corrupt; packets \d+ received, 0 lost, 0 duplicate, 0 malformed;/);
+    expect(r.stderr).to.match(/^framewire receive: hint: 3 frames ended short of 320x240 rgb24 with no packet lost: the sender's frames look smaller than 320x240; check that --size and --format \(or --sdp\) match the sender's$/m);
+  });
+
   it('receive --wire raw refuses a frame size no raw sender can send, as send does', async () => {
     const r = await framewire(['receive', '--wire', 'raw', '--size', '1920x1080', '--listen', '127.0.0.1:0', '--timeout', '1']);
     expect(r.code).to.equal(2);

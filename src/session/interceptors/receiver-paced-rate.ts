@@ -1,5 +1,5 @@
 import type { Frame } from '../../frame.js';
-import { parseRtcp } from '../../rtcp/rtcp-message.js';
+import type { RtcpMessage } from '../../rtcp/rtcp-message.js';
 import type { OutgoingPackets } from '../../rtp/outgoing-packets.js';
 import type { SendContext, SendInterceptor } from '../interceptor.js';
 
@@ -79,9 +79,7 @@ export class ReceiverPacedRate implements SendInterceptor {
     this.sentSince += packets.count;
   }
 
-  onRtcpIn(datagram: Buffer): void {
-    const message = parseRtcp(datagram); // malformed RTCP is counted by the RTCP feature
-    if (!message) return;
+  onRtcpIn(message: RtcpMessage): void {
     for (const report of [...message.receiverReports, ...message.senderReports]) {
       for (const block of report.blocks) {
         if (block.ssrc === this.context.ssrc) this.onReport(block.fractionLost / 256);

@@ -2,7 +2,7 @@ import { nowUs } from '../../frame.js';
 import { round } from '../../metrics.js';
 import { ntpMiddle, unitsFromUs } from '../../rtcp/ntp.js';
 import { nextReportMs } from '../../rtcp/report-interval.js';
-import { buildRtcp, parseRtcp, type ReceptionBlock } from '../../rtcp/rtcp-message.js';
+import { buildRtcp, type ReceptionBlock, type RtcpMessage } from '../../rtcp/rtcp-message.js';
 import type { ParsedRtpHeader } from '../../rtp/rtp-header.js';
 import { SEQ_DUPLICATE, SEQ_IMPLAUSIBLE, SequenceTracker } from '../../rtp/sequence-tracker.js';
 import type { ReceiveContext, ReceiveInterceptor } from '../interceptor.js';
@@ -11,7 +11,7 @@ export interface ReceiverRtcpReport {
   reportsSent: number;
   /** Compound RTCP datagrams from the sender that parsed. */
   reportsReceived: number;
-  /** RTCP datagrams that did not parse (counted, ignored). */
+  /** RTCP datagrams that did not parse (counted by the session, ignored). */
   malformed: number;
   /** Interarrival jitter (RFC 3550 section 6.4.1, appendix A.8) of the stream, as this receiver measured it. */
   jitterMs: number;
@@ -49,7 +49,6 @@ export class RtcpReceiverReports implements ReceiveInterceptor {
   private peer: ReceiverRtcpReport['peer'];
   private sent = 0;
   private received = 0;
-  private malformed = 0;
   private bye = false;
   private finished = false;
 
@@ -76,12 +75,7 @@ export class RtcpReceiverReports implements ReceiveInterceptor {
     this.lastTransit = transit;
   }
 
-  onRtcpIn(datagram: Buffer, arrivalUs: number): void {
-    const message = parseRtcp(datagram);
-    if (!message) {
-      this.malformed++;
-      return;
-    }
+  onRtcpIn(message: RtcpMessage, arrivalUs: number): void {
     this.received++;
     for (const sr of message.senderReports) {
       if (sr.ssrc !== this.ssrc) continue;
@@ -104,7 +98,7 @@ export class RtcpReceiverReports implements ReceiveInterceptor {
     return {
       reportsSent: this.sent,
       reportsReceived: this.received,
-      malformed: this.malformed,
+      malformed: this.context.rtcpMalformed,
       jitterMs: round((this.jitter / this.context.clockRate) * 1000),
       fractionLost: round(this.fraction / 256, 4),
       cumulativeLost: this.sequence.lost,

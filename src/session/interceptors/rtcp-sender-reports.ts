@@ -4,7 +4,7 @@ import { Histogram } from '../../histogram.js';
 import { round } from '../../metrics.js';
 import { ntpFromUs, roundTripUs } from '../../rtcp/ntp.js';
 import { nextReportMs } from '../../rtcp/report-interval.js';
-import { buildRtcp, parseRtcp, type ReceptionBlock } from '../../rtcp/rtcp-message.js';
+import { buildRtcp, type ReceptionBlock, type RtcpMessage } from '../../rtcp/rtcp-message.js';
 import type { OutgoingPackets } from '../../rtp/outgoing-packets.js';
 import { RTP_HEADER_BYTES } from '../../rtp/rtp-header.js';
 import type { SendContext, SendInterceptor } from '../interceptor.js';
@@ -13,7 +13,7 @@ export interface SenderRtcpReport {
   reportsSent: number;
   /** Compound RTCP datagrams that came back and parsed. */
   reportsReceived: number;
-  /** RTCP datagrams that did not parse (counted, ignored). */
+  /** RTCP datagrams that did not parse (counted by the session, ignored). */
   malformed: number;
   /** Round-trip time from each reception report's LSR and DLSR (RFC 3550 section 6.4.1). */
   rttMs?: { p50: number; max: number; samples: number };
@@ -43,7 +43,6 @@ export class RtcpSenderReports implements SendInterceptor {
   private payloadOctets = 0;
   private sent = 0;
   private received = 0;
-  private malformed = 0;
   private readonly rttUs = new Histogram();
   private latest: ReceptionBlock | undefined;
   private peerCname: string | undefined;
@@ -63,12 +62,7 @@ export class RtcpSenderReports implements SendInterceptor {
     this.payloadOctets += packets.bytes - packets.count * RTP_HEADER_BYTES;
   }
 
-  onRtcpIn(datagram: Buffer, arrivalUs: number): void {
-    const message = parseRtcp(datagram);
-    if (!message) {
-      this.malformed++;
-      return;
-    }
+  onRtcpIn(message: RtcpMessage, arrivalUs: number): void {
     this.received++;
     const ssrc = this.context.ssrc;
     for (const report of [...message.receiverReports, ...message.senderReports]) {
@@ -96,7 +90,7 @@ export class RtcpSenderReports implements SendInterceptor {
     return {
       reportsSent: this.sent,
       reportsReceived: this.received,
-      malformed: this.malformed,
+      malformed: this.context.rtcpMalformed,
       ...(rtt.count > 0 ? { rttMs: { p50: round(rtt.p50 / 1000), max: round(rtt.max / 1000), samples: rtt.count } } : {}),
       ...(latest
         ? {

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Frame } from '../../frame.js';
 import { nowUs } from '../../frame.js';
 import { round } from '../../metrics.js';
-import { parseRtcp } from '../../rtcp/rtcp-message.js';
+import type { RtcpMessage } from '../../rtcp/rtcp-message.js';
 import type { OutgoingPackets } from '../../rtp/outgoing-packets.js';
 import { toRtx } from '../../rtp/rtx.js';
 import type { SendContext, SendInterceptor } from '../interceptor.js';
@@ -96,9 +96,8 @@ export class RtxSend implements SendInterceptor {
     return Math.max(0, (until - now) / 1000);
   }
 
-  onRtcpIn(datagram: Buffer): void {
-    const message = parseRtcp(datagram);
-    if (!message || this.lastSent < 0) return;
+  onRtcpIn(message: RtcpMessage): void {
+    if (this.lastSent < 0) return;
     const now = nowUs();
     for (const nack of message.nacks) {
       if (nack.mediaSsrc !== this.context.ssrc) continue;

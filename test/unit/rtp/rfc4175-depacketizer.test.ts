@@ -119,6 +119,18 @@ describe('RFC 4175 stream reader and assembler', () => {
     expect(d.stats.framesIncomplete).to.equal(1);
   });
 
+  it('counts a frame short when its last packet (the marker) came with bytes missing, not when it was cut off before', () => {
+    const g: FrameGeometry = { width: 160, height: 120, format: 'rgb24' };
+    const { p, d, received } = pair(g, 1400, 3);
+    const packets = [0, 1, 2].map((i) => packetsOf(p, makeFrame(g, i)));
+    pushAll(d, packets[0]!.filter((_, i) => i !== 2)); // a hole in the middle: ends short
+    pushAll(d, packets[1]!.slice(0, -1)); // cut off before its last packet: incomplete, not short
+    pushAll(d, [packets[2]!.at(-1)!, ...packets[2]!.slice(0, -1)]); // the marker first, reordered: whole
+    d.flush();
+    expect(received.map((r) => r.info.complete)).to.deep.equal([true, false, false]);
+    expect(d.stats).to.include({ framesComplete: 1, framesIncomplete: 2, framesShort: 1 });
+  });
+
   it('clears a reused buffer, so a frame never shows an older frame through its holes', () => {
     const g: FrameGeometry = { width: 16, height: 16, format: 'rgb24' };
     const { p, d, received } = pair(g, 100, 1);

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import type { FrameGeometry } from '../../../src/frame.js';
-import { buildRtcp, parseRtcp } from '../../../src/rtcp/rtcp-message.js';
+import { buildRtcp, parseRtcp, type RtcpMessage } from '../../../src/rtcp/rtcp-message.js';
 import { createParsedRtpHeader, parseRtpHeader } from '../../../src/rtp/rtp-header.js';
 import { fromRtx } from '../../../src/rtp/rtx.js';
-import type { ReceiveContext } from '../../../src/session/interceptor.js';
+import type { ReceiveContext, SendInterceptor } from '../../../src/session/interceptor.js';
 import { RtcpReceiverReports } from '../../../src/session/interceptors/rtcp-receiver-reports.js';
+import { RtcpSenderReports } from '../../../src/session/interceptors/rtcp-sender-reports.js';
 import { RtxSend } from '../../../src/session/interceptors/rtx-send.js';
 import { SendSession } from '../../../src/session/send-session.js';
 import { packetBytes } from '../../../src/rtp/index.js';
@@ -15,7 +16,7 @@ const MEDIA_SSRC = 0x5555;
 
 function receiveContext(sent: Buffer[]): ReceiveContext {
   return {
-    clockRate: 90_000, cname: 'rx', localSsrc: 0x4242, ssrc: MEDIA_SSRC, latencyUs: 100_000,
+    clockRate: 90_000, cname: 'rx', localSsrc: 0x4242, ssrc: MEDIA_SSRC, latencyUs: 100_000, rtcpMalformed: 0,
     sendRtcp: (d) => { sent.push(d); }, inject: () => undefined,
   };
 }
@@ -55,7 +56,7 @@ describe('RTCP receiver reports (RFC 3550 section 6.4.2)', () => {
     expect(rr.report()).to.include({ cumulativeLost: 10, packetsReceived: 90 });
   });
 
-  it('echoes the last SR as LSR with the time it held it as DLSR, and counts malformed RTCP', () => {
+  it('echoes the last SR as LSR with the time it held it as DLSR', () => {
     const sent: Buffer[] = [];
     const rr = new RtcpReceiverReports(60_000);
     rr.bind(receiveContext(sent));
@@ -70,14 +71,31 @@ describe('RTCP receiver reports (RFC 3550 section 6.4.2)', () => {
       ssrc: MEDIA_SSRC, senderInfo: { ntp: { seconds: 0x1234_5678, fraction: 0x9abc_def0 }, rtpTimestamp: 0, packetCount: 1, octetCount: 8 },
       blocks: [], cname: 'tx',
     });
-    rr.onRtcpIn(sr, Date.now() * 1000 - 500_000);
-    rr.onRtcpIn(Buffer.from('not rtcp at all'), 0);
+    rr.onRtcpIn(parseRtcp(sr)!, Date.now() * 1000 - 500_000);
     rr.finish();
     const b = parseRtcp(sent.at(-1)!)!.receiverReports[0]!.blocks[0]!;
     expect(b.lsr).to.equal(0x5678_9abc);
     expect(b.dlsr / 65_536).to.be.within(0.49, 5); // held since it came half a second ago
-    expect(rr.report()).to.include({ malformed: 1, reportsReceived: 1 });
+    expect(rr.report()).to.include({ malformed: 0, reportsReceived: 1 });
     expect(rr.report().peer).to.deep.equal({ packetsSent: 1, octetsSent: 8, cname: 'tx' });
+  });
+});
+
+describe('incoming RTCP at the session', () => {
+  it('is parsed once for every feature; a datagram that does not parse is counted, and reaches no feature', () => {
+    const seen: RtcpMessage[][] = [[], []];
+    const recorders = seen.map((into, k): SendInterceptor => ({ name: `recorder${k}`, onRtcpIn: (m) => { into.push(m); } }));
+    const reports = new RtcpSenderReports(60_000);
+    const session = new SendSession([reports, ...recorders], {
+      ssrc: MEDIA_SSRC, payloadType: 96, clockRate: 90_000, cname: 'tx', packetRate: 1000, rtpTimestampAt: () => 0, maxDatagramBytes: 400,
+    }, { sendMedia: () => undefined, sendRtcp: () => undefined }, () => 0);
+    session.rtcpIn(buildRtcp({ ssrc: 1, blocks: [], cname: 'rx' }), 0);
+    session.rtcpIn(Buffer.from('not rtcp at all'), 0);
+    reports.finish();
+    expect(seen[0]).to.have.length(1);
+    expect(seen[1]![0], 'the same message, not parsed again').to.equal(seen[0]![0]);
+    expect(session.rtcpMalformed).to.equal(1);
+    expect(reports.report()).to.include({ reportsReceived: 1, malformed: 1 });
   });
 });
 

@@ -108,6 +108,15 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
       expect(isOpen(fd)).to.equal(false);
       expect(() => addon.close(fd)).to.throw(/EBADF/);
     });
+
+    it('localPort, close and enableGro refuse an fd that is not a number, and close nothing', () => {
+      const before = openFds();
+      const notAnFd = '3' as unknown as number;
+      for (const call of [addon.localPort, addon.close, addon.enableGro]) {
+        expect(() => call(notAnFd), call.name).to.throw(TypeError, /the fd argument is not a number/);
+      }
+      expect(openFds()).to.deep.equal(before);
+    });
   });
 
   describe('recvStart owns the fd from the call on, whether it returns a handle or throws', () => {

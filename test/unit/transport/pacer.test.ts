@@ -133,6 +133,27 @@ describe('Pacer (native send thread)', function () {
     }
   });
 
+  it('catches a stream that fell behind up at the catch-up rate it was given, not in one burst', async () => {
+    // Every datagram is due 50 ms ago and after, 1 ms apart: the schedule slides to now, then each send gains
+    // 1 - 1/rate of a spacing on it, so sends come spacing / rate apart (never caught up within these 60).
+    const spacingNs = 1e6;
+    for (const catchUpRate of [1.25, 2]) {
+      const rx = await receiver();
+      open.push(rx.socket);
+      const link = connectNativeLink({ host: '127.0.0.1', port: rx.port })!;
+      open.push(link);
+      const sent: number[] = [];
+      const pacer = link.openPacer({ slots: 64, slotBytes: 1500, earlyNs: 200_000, catchUpRate }, (_due, at) => sent.push(at));
+      const firstDue = pacer.now() - 50e6;
+      for (let i = 0; i < 60; i++) expect(pacer.enqueue(Buffer.alloc(100), firstDue + i * spacingNs)).to.equal(true);
+      await pacer.drain();
+      expect(sent).to.have.length(60);
+      const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
+      // A wake-up late by more than earlyNs slides one gap further; the median is the rate.
+      expect(median(gaps) / spacingNs, `at ${catchUpRate}x`).to.be.within(0.95 / catchUpRate, 1.05 / catchUpRate);
+    }
+  });
+
   it('accepts only what fits, and takes more as records are collected: nothing is dropped', async () => {
     const rx = await receiver();
     open.push(rx.socket);
