@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createSocket, type Socket } from 'node:dgram';
-import { fstatSync, openSync, readdirSync } from 'node:fs';
+import { fstatSync, openSync } from 'node:fs';
 import {
   bindNativeInput,
   bindNativeRelaySocket,
@@ -9,16 +9,13 @@ import {
   NativeDatagramInput,
   NativeRelaySocket,
 } from '../../../src/transport/native-udp.js';
+import { mainThreadFds } from '../../support/fds.js';
 import { until } from '../../support/until.js';
 import { envForSuite, requireNativeAddon } from '../../support/native.js';
 
 const addon = requireNativeAddon();
 type Addon = typeof addon;
 
-/** The fds this process has open, as /proc lists them (read synchronously, so nothing else runs in between). */
-function openFds(): string[] {
-  return readdirSync('/proc/self/fd').sort((a, b) => Number(a) - Number(b));
-}
 
 function isOpen(fd: number): boolean {
   try {
@@ -92,14 +89,14 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
       const taken = addon.bind('127.0.0.1', 0, false, 1 << 16);
       cleanup.push(() => addon.close(taken));
       const port = addon.localPort(taken);
-      const before = openFds();
+      const before = mainThreadFds();
       expect(() => addon.bind('127.0.0.1', port, false, 1 << 16)).to.throw(/EADDRINUSE/);
       expect(() => addon.bind('127.0.0.1', port, false, 1 << 16, 1 << 16)).to.throw(/EADDRINUSE/);
       expect(() => addon.bind('not an address', 0, false, 1 << 16)).to.throw(/bad IPv4 address/);
       expect(() => addon.connect('::1', 9, false, 1 << 16)).to.throw(/bad IPv4 address/);
       expect(() => bindNativeInput({ host: '127.0.0.1', port }, () => undefined)).to.throw(/EADDRINUSE/);
       expect(() => bindNativeRelaySocket({ host: '127.0.0.1', port }, () => undefined)).to.throw(/EADDRINUSE/);
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
     });
 
     it('close() of an fd that is not open throws EBADF instead of closing whatever has its number now', () => {
@@ -110,12 +107,12 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
     });
 
     it('localPort, close and enableGro refuse an fd that is not a number, and close nothing', () => {
-      const before = openFds();
+      const before = mainThreadFds();
       const notAnFd = '3' as unknown as number;
       for (const call of [addon.localPort, addon.close, addon.enableGro]) {
         expect(() => call(notAnFd), call.name).to.throw(TypeError, /the fd argument is not a number/);
       }
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
     });
   });
 
@@ -133,10 +130,10 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
     ];
     for (const [what, replace, error] of bad) {
       it(`closes the fd, once, when it throws for ${what}`, async () => {
-        const before = openFds();
+        const before = mainThreadFds();
         const fd = addon.bind('127.0.0.1', 0, false, 1 << 16);
         expect(() => recvStart(fd, replace)).to.throw(error);
-        expect(openFds(), 'no fd left behind').to.deep.equal(before);
+        expect(mainThreadFds(), 'no fd left behind').to.deep.equal(before);
         // The next socket usually gets the same number: nothing may close it behind its back.
         const got: string[] = [];
         const next = bindNativeInput(LOOPBACK, (d) => got.push(d.toString()))!;
@@ -159,10 +156,10 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
       const fd = addon.bind('127.0.0.1', 0, false, 1 << 16);
       const first = new NativeDatagramInput(addon, fd, '127.0.0.1', (d) => got.push(d.toString()));
       cleanup.push(() => first.close());
-      const before = openFds();
+      const before = mainThreadFds();
       expect(() => recvStart(fd)).to.throw(/EEXIST/);
       expect(() => new NativeDatagramInput(addon, fd, '127.0.0.1', () => undefined)).to.throw(/EEXIST/);
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
       await loopTurns();
       await sendTo(first.address.port, 'to the first');
       await until(() => got.length === 1, () => `the datagram, got ${got.length}`);
@@ -172,16 +169,16 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
     });
 
     it('recvStop closes the fd before it returns, once; a second recvStop does nothing, even after the loop let go', async () => {
-      const before = openFds();
+      const before = mainThreadFds();
       const fd = addon.bind('127.0.0.1', 0, false, 1 << 16);
       const handle = recvStart(fd);
       addon.recvStop(handle);
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
       expect(() => addon.close(fd)).to.throw(/EBADF/);
       addon.recvStop(handle);
       await loopTurns();
       addon.recvStop(handle);
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
     });
 
     it('recvStop refuses anything that is not a handle from recvStart', () => {
@@ -196,13 +193,13 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
         recvStart: (fd, slab, _slotBytes, lengths, onBatch, names) =>
           addon.recvStart(fd, slab, slab.length + 1, lengths, onBatch, names),
       });
-      const before = openFds();
+      const before = mainThreadFds();
       const input = addon.bind('127.0.0.1', 0, false, 1 << 16);
       expect(() => new NativeDatagramInput(recording, input, '127.0.0.1', () => undefined)).to.throw(/recvStart/);
       const relay = addon.bind('127.0.0.1', 0, false, 1 << 16);
       expect(() => new NativeRelaySocket(recording, relay, '127.0.0.1', 8, true, () => undefined)).to.throw(/recvStart/);
       expect(closed).to.deep.equal([]);
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
     });
 
     it('close the fd they were given when they fail before recvStart', () => {
@@ -211,11 +208,11 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
           throw new Error('getsockname failed');
         },
       });
-      const before = openFds();
+      const before = mainThreadFds();
       const fd = addon.bind('127.0.0.1', 0, false, 1 << 16);
       expect(() => new NativeDatagramInput(recording, fd, '127.0.0.1', () => undefined)).to.throw(/getsockname/);
       expect(closed).to.deep.equal([fd]);
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
     });
 
     it('each close their one fd on close(), once, however often close() is called', async () => {
@@ -223,19 +220,19 @@ describe('native addon fd ownership: every fd closed exactly once, on every path
       await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
       cleanup.push(() => peer.close());
       const to = { host: '127.0.0.1', port: peer.address().port };
-      const before = openFds();
+      const before = mainThreadFds();
       const sockets = [
         connectNativeLink(to)!,
         bindNativeInput(LOOPBACK, () => undefined)!,
         bindNativeRelaySocket(LOOPBACK, () => undefined)!,
         connectNativeRelaySocket(to, () => undefined)!,
       ];
-      expect(openFds().length).to.equal(before.length + sockets.length);
+      expect(mainThreadFds().length).to.equal(before.length + sockets.length);
       for (const s of sockets) await s.close();
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
       for (const s of sockets) await s.close();
       await loopTurns();
-      expect(openFds()).to.deep.equal(before);
+      expect(mainThreadFds()).to.deep.equal(before);
     });
   });
 });

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { createSocket, type Socket } from 'node:dgram';
-import { readdirSync } from 'node:fs';
 import {
   bindNativeInput,
   connectNativeLink,
   NativeUdpSocket,
 } from '../../../src/transport/native-udp.js';
+import { mainThreadFds } from '../../support/fds.js';
 import { until } from '../../support/until.js';
 import { envForSuite, requireNativeAddon } from '../../support/native.js';
 
@@ -21,10 +21,6 @@ async function udp(port = 0): Promise<Socket> {
     });
   });
   return s;
-}
-
-function openFds(): string[] {
-  return readdirSync('/proc/self/fd').sort((a, b) => Number(a) - Number(b));
 }
 
 describe('NativeUdpSocket: any socket on the addon receives in batches and sends single datagrams', () => {
@@ -115,12 +111,12 @@ describe('NativeUdpSocket: any socket on the addon receives in batches and sends
   });
 
   it('a receive() that throws leaves the socket closed, its fd closed once', async () => {
-    const before = openFds();
+    const before = mainThreadFds();
     const link = connectNativeLink({ host: '127.0.0.1', port: 9 })!;
     expect(() => link.receive(() => undefined, { slots: 0 })).to.throw(TypeError, /recvStart/);
-    expect(openFds()).to.deep.equal(before);
+    expect(mainThreadFds()).to.deep.equal(before);
     expect(link.send(Buffer.from('x'))).to.equal(false);
     await link.close();
-    expect(openFds()).to.deep.equal(before);
+    expect(mainThreadFds()).to.deep.equal(before);
   });
 });
