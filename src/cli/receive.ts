@@ -217,7 +217,9 @@ function summary(r: ReceiverReport): string {
   const rates = r.durationSec > 0
     ? `${r.fps} fps, ${r.bitrateMbps} Mbit/s over ${r.durationSec} s`
     : 'rates not measured (they need two frames, or the frame rate from --sdp)';
-  return `framewire receive: ${r.framesComplete} complete, ${r.framesIncomplete} incomplete, ${r.framesCorrupt} corrupt; ` +
+  // Frames given up before their --latency budget ran out: the user asked for more than the pool may hold.
+  const evicted = r.framesEvicted > 0 ? ` (${r.framesEvicted} evicted before --latency ran out: the reassembly pool was full)` : '';
+  return `framewire receive: ${r.framesComplete} complete, ${r.framesIncomplete} incomplete${evicted}, ${r.framesCorrupt} corrupt; ` +
     `packets ${r.packetsReceived} received, ${r.packetsLost} lost, ${r.packetsDuplicate} duplicate, ` +
     `${r.packetsMalformed} malformed${r.packetsForeignSource > 0 ? `, ${r.packetsForeignSource} foreign (not --from)` : ''}; ${rates}${latency}${drops}${errors} (ended: ${r.endReason})\n`;
 }

@@ -43,6 +43,11 @@ export interface StreamStats extends ReaderCounts {
    * within them, or, with none lost, a sender whose frames are smaller than this receiver's.
    */
   framesShort: number;
+  /**
+   * Of the incomplete frames, those given up before their deadline because newer frames needed their buffer: the
+   * pool was full (its fixed size, or MAX_POOL_BYTES), so the latency budget was not kept for them.
+   */
+  framesEvicted: number;
 }
 
 /** One stream's receive side: datagrams in, frames out through its assembler. */

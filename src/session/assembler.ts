@@ -25,8 +25,9 @@ export type OnFrame = (frame: Frame, info: AssemblyInfo) => void;
 export interface AssemblerOptions {
   /**
    * Frames that may be in reassembly at once. Given, the pool is fixed and a frame is evicted when a newer one needs
-   * its buffer. Absent, the pool starts at DEFAULT_FRAMES_IN_FLIGHT and grows, up to MAX_FRAMES_IN_FLIGHT, rather
-   * than give up a frame whose deadline has not passed.
+   * its buffer. Absent, the pool starts at DEFAULT_FRAMES_IN_FLIGHT and grows, as far as MAX_POOL_BYTES of frames
+   * (at least MAX_FRAMES_IN_FLIGHT, at most MAX_GROWN_FRAMES), rather than give up a frame whose deadline has not
+   * passed.
    */
   framesInFlight?: number;
   /**
@@ -39,8 +40,16 @@ export interface AssemblerOptions {
 }
 
 export const DEFAULT_FRAMES_IN_FLIGHT = 3;
-/** Each frame in flight is a full frame buffer; this bounds the memory a setting (or a stream) can make us hold. */
+/** The most frames a setting may fix the pool at; a growing pool reaches it whatever the frame size. */
 export const MAX_FRAMES_IN_FLIGHT = 16;
+/**
+ * Each frame in flight is a full frame buffer: a growing pool stops here, so a stream cannot make us hold more. A
+ * latency budget is kept only as far as its frames fit: 2 s of NACK budget at 30 fps is 60 frames in flight, held
+ * at 640x480 (55 MB), not at 1080p (the pool stops at 43 frames there, and a frame waiting longer is evicted: counted).
+ */
+export const MAX_POOL_BYTES = 256 * 1024 * 1024;
+/** ...and at this many frames (each packet looks for its frame among them): 2 s at 60 fps. */
+export const MAX_GROWN_FRAMES = 128;
 export const DEFAULT_LATENCY_US = 10_000;
 /** Bounds the latency a setting can ask for: a frame held longer than this is no longer live video. */
 export const MAX_LATENCY_US = 10_000_000;
@@ -74,8 +83,10 @@ function isBefore(a: number, b: number): boolean {
  * already handed over is late; one that completes a frame still waiting is not.
  */
 export class FrameAssembler {
-  /** framesShort: incomplete frames whose last packet had come (see StreamStats). */
-  readonly stats = { framesComplete: 0, framesIncomplete: 0, framesShort: 0 };
+  /** framesShort, framesEvicted: incomplete frames whose last packet had come, or that lost their buffer (StreamStats). */
+  readonly stats = { framesComplete: 0, framesIncomplete: 0, framesShort: 0, framesEvicted: 0 };
+  /** The pool grows no further than this (its fixed size, when framesInFlight is given). */
+  readonly maxPoolSize: number;
   /** Reported with each frame; the stream reader sets it to the SSRC it follows. */
   ssrc: number | undefined;
   /** Earliest deadline of any frame in flight (Infinity: none); call expire() once the clock reaches it. */
@@ -114,6 +125,8 @@ export class FrameAssembler {
     this.latencyUs = latency;
     this.rtpTimestamps = options.rtpTimestamps ?? true;
     this.growable = inFlight === undefined;
+    this.maxPoolSize = inFlight ??
+      Math.min(MAX_GROWN_FRAMES, Math.max(MAX_FRAMES_IN_FLIGHT, Math.floor(MAX_POOL_BYTES / this.bytes)));
     for (let i = 0; i < (inFlight ?? DEFAULT_FRAMES_IN_FLIGHT); i++) this.addSlot();
   }
 
@@ -139,9 +152,10 @@ export class FrameAssembler {
       const oldest = this.oldestBusy()!;
       // Evicting a newer frame for an older one would trade a likely-complete frame for a stale one.
       if (isBefore(key, oldest.key)) return undefined;
-      if (this.growable && slots.length < MAX_FRAMES_IN_FLIGHT && oldest.deadlineUs > arrivalUs) {
+      if (this.growable && slots.length < this.maxPoolSize && oldest.deadlineUs > arrivalUs) {
         slot = this.addSlot();
       } else {
+        if (oldest.deadlineUs > arrivalUs) this.stats.framesEvicted++;
         this.handOver(oldest, true);
         slot = oldest;
       }

@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type { Frame, FrameGeometry } from '../frame.js';
-import { parseRtcp } from '../rtcp/rtcp-message.js';
 import type { PayloadFormat } from '../rtp/formats/index.js';
 import { createParsedRtpHeader, parseRtpHeader, type ParsedRtpHeader } from '../rtp/rtp-header.js';
 import { createStreamReader, type StreamReader, type StreamReaderOptions } from '../rtp/stream-reader.js';
 import { DEFAULT_LATENCY_US, type AssemblyInfo, type OnFrame } from './assembler.js';
 import type { ReceiveContext, ReceiveInterceptor } from './interceptor.js';
+import { dispatchRtcp, type FeatureErrors } from './rtcp-dispatch.js';
 
 /** Where the receiver's own datagrams go: RTCP to the sender. */
 export interface ReceivePorts {
@@ -20,7 +20,7 @@ export interface ReceivePorts {
 export class ReceiveSession {
   readonly reader: StreamReader;
   /** Errors features threw on incoming RTCP: counted, with the first; reception goes on. */
-  readonly featureErrors = { count: 0, first: '' };
+  readonly featureErrors: FeatureErrors = { count: 0, first: '' };
   /** RTCP datagrams from the sender that did not parse (the features' context reads it). */
   private rtcpMalformed = 0;
   private readonly header = createParsedRtpHeader();
@@ -74,19 +74,7 @@ export class ReceiveSession {
 
   /** An RTCP datagram from the sender, hostile until parsed: parsed here once, for every feature. */
   rtcpIn(datagram: Buffer, arrivalUs: number): void {
-    const message = parseRtcp(datagram);
-    if (!message) {
-      this.rtcpMalformed++;
-      return;
-    }
-    for (const i of this.interceptors) {
-      if (!i.onRtcpIn) continue;
-      try {
-        i.onRtcpIn(message, arrivalUs);
-      } catch (err) {
-        if (this.featureErrors.count++ === 0) this.featureErrors.first = `${i.name}: ${(err as Error).message}`;
-      }
-    }
+    if (!dispatchRtcp(this.interceptors, datagram, arrivalUs, this.featureErrors)) this.rtcpMalformed++;
   }
 
   sendRtcp(datagram: Buffer): void {

@@ -1,7 +1,7 @@
 import type { Frame } from '../frame.js';
-import { parseRtcp } from '../rtcp/rtcp-message.js';
 import type { OutgoingPackets } from '../rtp/outgoing-packets.js';
 import type { SendContext, SendInterceptor } from './interceptor.js';
+import { dispatchRtcp, type FeatureErrors } from './rtcp-dispatch.js';
 import { SendHistory, type HistoryReader, type HistoryRequest } from './send-history.js';
 
 /** Where the sender's datagrams go: its sockets. */
@@ -29,7 +29,7 @@ export interface SendStream {
  */
 export class SendSession implements SendContext {
   /** Errors features threw on incoming RTCP (a bug in a feature, never in the stream): counted, with the first. */
-  readonly featureErrors = { count: 0, first: '' };
+  readonly featureErrors: FeatureErrors = { count: 0, first: '' };
   private malformed = 0;
   private readonly requests: HistoryRequest[] = [];
   private store: SendHistory | undefined;
@@ -105,19 +105,7 @@ export class SendSession implements SendContext {
 
   /** An RTCP datagram from the receiver, hostile until parsed: parsed here once, for every feature. */
   rtcpIn(datagram: Buffer, arrivalUs: number): void {
-    const message = parseRtcp(datagram);
-    if (!message) {
-      this.malformed++;
-      return;
-    }
-    for (const i of this.interceptors) {
-      if (!i.onRtcpIn) continue;
-      try {
-        i.onRtcpIn(message, arrivalUs);
-      } catch (err) {
-        if (this.featureErrors.count++ === 0) this.featureErrors.first = `${i.name}: ${(err as Error).message}`;
-      }
-    }
+    if (!dispatchRtcp(this.interceptors, datagram, arrivalUs, this.featureErrors)) this.malformed++;
   }
 
   /** The longest any feature still wants the sockets open, ms (0: none). */

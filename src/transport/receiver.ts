@@ -80,6 +80,8 @@ export interface ReceiverReport {
   framesIncomplete: number;
   /** Of those, frames whose last packet (the RTP marker) came with bytes still missing (src/rtp/stream-reader.ts). */
   framesShort: number;
+  /** Of those, frames given up before their deadline because the reassembly pool was full (src/rtp/stream-reader.ts). */
+  framesEvicted: number;
   /** Complete frames whose pixels do not match their stamp's CRC. */
   framesCorrupt: number;
   packetsReceived: number;
@@ -369,6 +371,7 @@ export class Receiver {
       framesComplete: s.framesComplete,
       framesIncomplete: s.framesIncomplete,
       framesShort: s.framesShort,
+      framesEvicted: s.framesEvicted,
       framesCorrupt: stamp.framesCorrupt,
       packetsReceived: s.packetsReceived,
       packetsLost: s.packetsLost,

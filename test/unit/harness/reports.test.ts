@@ -52,7 +52,7 @@ function syntheticReport(): ScenarioReport {
       rtcpReceived: 0, otherReceived: 0, featureErrors: { count: 0, first: '' },
     },
     receiver: {
-      framesComplete: 1, framesIncomplete: 1, framesShort: 0, framesCorrupt: 0, packetsReceived: 1, packetsLost: 1, packetsDuplicate: 0,
+      framesComplete: 1, framesIncomplete: 1, framesShort: 0, framesEvicted: 0, framesCorrupt: 0, packetsReceived: 1, packetsLost: 1, packetsDuplicate: 0,
       packetsMalformed: 0, packetsLate: 0, packetsForeignSsrc: 0, packetsForeignSource: 0, ssrcChanges: 0, bytesReceived: 1, bitrateMbps: 0,
       durationSec: 1, sinkDrops: {}, sinkErrors: {}, socketErrors: 0, featureErrors: { count: 0, first: '' },
       endReason: 'stopped',

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { FrameGeometry } from '../../../src/frame.js';
-import { FrameAssembler, MAX_FRAMES_IN_FLIGHT } from '../../../src/session/assembler.js';
+import { FrameAssembler, MAX_FRAMES_IN_FLIGHT, MAX_GROWN_FRAMES, MAX_POOL_BYTES } from '../../../src/session/assembler.js';
 import { collector, makeFrame, packetsOf, rtpReader, rtpWriter } from '../rtp/helpers.js';
 
 const g: FrameGeometry = { width: 161, height: 7, format: 'rgb24' };
@@ -89,17 +89,27 @@ describe('FrameAssembler deadlines', () => {
     expect(d.assembler.nextDeadlineUs).to.equal(11_000);
   });
 
-  it('grows its pool rather than give up a frame still within its deadline, up to a bound', () => {
+  it('grows its pool rather than give up a frame still within its deadline, up to a bound, and counts what that evicts', () => {
     const c = collector();
     const d = rtpReader(g, c.onFrame, { latencyUs: 1_000_000 });
-    const frames = stream(MAX_FRAMES_IN_FLIGHT + 2);
+    // Small frames: the bound is the frame count, not the bytes (a 2 s NACK budget at 60 fps is 120 frames in flight).
+    expect(d.assembler.maxPoolSize).to.equal(MAX_GROWN_FRAMES);
+    const frames = stream(MAX_GROWN_FRAMES + 2);
     // Every frame one packet short, all within a second: none may be given up until the pool is at its bound.
     frames.forEach((packets, i) => { for (const p of packets.slice(1)) d.push(p, i * 1_000); });
-    expect(d.assembler.poolSize).to.equal(MAX_FRAMES_IN_FLIGHT);
+    expect(d.assembler.poolSize).to.equal(MAX_GROWN_FRAMES);
     expect(c.received).to.have.length(2);
+    expect(d.stats).to.include({ framesIncomplete: 2, framesEvicted: 2 });
     d.flush();
-    expect(c.received).to.have.length(MAX_FRAMES_IN_FLIGHT + 2);
+    expect(c.received).to.have.length(MAX_GROWN_FRAMES + 2);
     expect(c.received.every((r) => !r.info.complete)).to.equal(true);
+    expect(d.stats.framesEvicted, 'flushed at the end, not evicted').to.equal(2);
+  });
+
+  it('bounds a growing pool by bytes for big frames, never below MAX_FRAMES_IN_FLIGHT', () => {
+    const at = (geometry: FrameGeometry): number => new FrameAssembler(geometry, 3, () => {}).maxPoolSize;
+    expect(at({ width: 1920, height: 1080, format: 'rgb24' })).to.equal(Math.floor(MAX_POOL_BYTES / (1920 * 1080 * 3)));
+    expect(at({ width: 7680, height: 4320, format: 'rgb24' })).to.equal(MAX_FRAMES_IN_FLIGHT);
   });
 
   it('keeps a fixed pool when framesInFlight is given, evicting the oldest as before', () => {
@@ -109,6 +119,7 @@ describe('FrameAssembler deadlines', () => {
     frames.forEach((packets, i) => { for (const p of packets.slice(1)) d.push(p, i * 1_000); });
     expect(d.assembler.poolSize).to.equal(2);
     expect(c.received.map((r) => r.info.rtpTimestamp)).to.deep.equal([0]);
+    expect(d.stats.framesEvicted).to.equal(1);
   });
 
   it('refuses a unit size that does not divide the frame (a format bug)', () => {
