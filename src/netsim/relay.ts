@@ -4,6 +4,7 @@ import type { SendPath } from '../transport/port.js';
 import { bindSocket, closeSocket, connectSocket } from '../transport/udp.js';
 import { createImpairmentChain, type ChainOptions, type ChainStats, type ImpairmentChain } from './chain.js';
 import { TimedPacerOutput } from './timed-output.js';
+import { warmUp } from './warm-up.js';
 import { parseNetworkConfig, type DirectionConfig, type FieldLabel, type ImpairmentSettings, type NetworkConfig } from './config.js';
 import { isRtcp, RTP_HEADER_BYTES, RTP_VERSION } from '../rtp/rtp-header.js';
 import { Direction, randomSeed } from './rng.js';
@@ -65,6 +66,12 @@ export interface Relay {
  * the config's `reverse` section.
  */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
+  // Before the real sockets open, so that no datagram waits for it.
+  await warmUp(openRelay, options.network);
+  return openRelay(options);
+}
+
+async function openRelay(options: RelayOptions): Promise<Relay> {
   const seed = options.seed ?? options.network.seed ?? randomSeed();
   const label = options.label ?? ((path) => String(path[0]));
   const trace: Trace | undefined = options.replay ? await readTrace(options.replay, label(['replay'])) : undefined;
