@@ -34,6 +34,8 @@ export class Child {
   private tail = '';
   private waiters: Array<{ text: string; resolve: () => void }> = [];
   private partialLine = '';
+  /** interrupt() gave up waiting and killed it: an expected end, not a timeout. */
+  private stopping = false;
 
   private constructor(private readonly proc: ChildProcess, private readonly name: string, opts: StartOptions) {
     live.add(proc);
@@ -52,7 +54,7 @@ export class Child {
       proc.on('close', (code, signal) => {
         clearTimeout(timer);
         live.delete(proc);
-        if (signal === 'SIGKILL') reject(new Error(`${this.name}: killed after ${opts.timeoutMs} ms\n${this.tail}`));
+        if (signal === 'SIGKILL' && !this.stopping) reject(new Error(`${this.name}: killed after ${opts.timeoutMs} ms\n${this.tail}`));
         else resolve(code ?? 128);
       });
     });
@@ -90,6 +92,25 @@ export class Child {
   async succeeded(): Promise<void> {
     const code = await this.exited;
     if (code !== 0) throw new Error(`${this.name}: exited ${code}\n${this.tail}`);
+  }
+
+  /**
+   * SIGINT, and SIGKILL if it has not ended within graceMs: for peers whose clean shutdown can hang (gst-launch -e
+   * with a live RTCP source waits for an EOS that never comes). Resolves with how it ended.
+   */
+  async interrupt(graceMs: number): Promise<'exited' | 'killed'> {
+    this.signal('SIGINT');
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = await Promise.race([
+      this.exited.then(() => true, () => true),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); }),
+    ]);
+    clearTimeout(timer);
+    if (graceful) return 'exited';
+    this.stopping = true;
+    this.signal('SIGKILL');
+    await this.exited.catch(() => undefined);
+    return 'killed';
   }
 
   signal(sig: NodeJS.Signals = 'SIGINT'): void {

@@ -21,7 +21,7 @@ const DRAIN_MS = 100;
  * interpreted and V8 busy compiling it on its helper threads (a third of the process's CPU in its first second, by
  * perf), and the first seconds of a run are when the sender and receiver start too: on the 2-vCPU VM here a cold
  * relay in the NACK scenario (640x480@30, 2% loss, 40 ms RTT, three processes) held RTCP and retransmissions 300-600 ms
- * instead of 20 for its first 1.5 s, past the receiver's 400 ms budget, and 26-35 of 60 frames came whole. Warmed,
+ * instead of 20 for its first 1.5 s, past the receiver's 400 ms budget, and 23-35 of 60 frames came whole. Warmed,
  * 42-56 (dumpcap timelines of the NACKs and retransmissions; docs/resilience.md). The throwaway relay has state of its
  * own, so the real one's seeded fates and counts are untouched.
  */
