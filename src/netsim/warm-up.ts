@@ -15,7 +15,7 @@ const DATAGRAM_BYTES = 1400;
 const DRAIN_MS = 100;
 
 /**
- * Warms a relay process's hot path before it takes real datagrams: a throwaway relay of the same network (the very
+ * Warms a relay process's hot path before its first relay takes real datagrams: a throwaway relay of the same network (the very
  * code the real one runs: sockets, chains, timed output) passes a second of synthetic traffic from a private socket to
  * a private sink on loopback, and is closed before the real one opens. A relay process starts with that path
  * interpreted and V8 busy compiling it on its helper threads (a third of the process's CPU in its first second, by
@@ -25,7 +25,18 @@ const DRAIN_MS = 100;
  * 42-56 (dumpcap timelines of the NACKs and retransmissions; docs/resilience.md). The throwaway relay has state of its
  * own, so the real one's seeded fates and counts are untouched.
  */
-export async function warmUp(open: (options: RelayOptions) => Promise<Relay>, network: NetworkConfig): Promise<void> {
+export function warmUp(open: (options: RelayOptions) => Promise<Relay>, network: NetworkConfig): Promise<void> {
+  // What is warmed (compiled code, grown heap) is the process's: a second relay in it starts warm already.
+  warming ??= warmThrowawayRelay(open, network).catch((err: unknown) => {
+    warming = undefined; // a failed warm-up is not remembered: the next relay tries again
+    throw err;
+  });
+  return warming;
+}
+
+let warming: Promise<void> | undefined;
+
+async function warmThrowawayRelay(open: (options: RelayOptions) => Promise<Relay>, network: NetworkConfig): Promise<void> {
   const sink = dgram.createSocket('udp4');
   sink.on('message', () => undefined);
   sink.bind(0, '127.0.0.1');

@@ -94,7 +94,6 @@ export class FrameAssembler {
   private readonly geometry: FrameGeometry;
   private readonly bytes: number;
   private readonly slots: Slot[] = [];
-  private readonly growable: boolean;
   private readonly latencyUs: number;
   private readonly rtpTimestamps: boolean;
   private handedOver = 0;
@@ -124,7 +123,6 @@ export class FrameAssembler {
     if (this.bytes % unitBytes !== 0) throw new Error(`unitBytes ${unitBytes} does not divide a ${this.bytes}-byte frame`);
     this.latencyUs = latency;
     this.rtpTimestamps = options.rtpTimestamps ?? true;
-    this.growable = inFlight === undefined;
     this.maxPoolSize = inFlight ??
       Math.min(MAX_GROWN_FRAMES, Math.max(MAX_FRAMES_IN_FLIGHT, Math.floor(MAX_POOL_BYTES / this.bytes)));
     for (let i = 0; i < (inFlight ?? DEFAULT_FRAMES_IN_FLIGHT); i++) this.addSlot();
@@ -152,7 +150,8 @@ export class FrameAssembler {
       const oldest = this.oldestBusy()!;
       // Evicting a newer frame for an older one would trade a likely-complete frame for a stale one.
       if (isBefore(key, oldest.key)) return undefined;
-      if (this.growable && slots.length < this.maxPoolSize && oldest.deadlineUs > arrivalUs) {
+      // A fixed pool starts at its maxPoolSize, so only a growing one gets past this.
+      if (slots.length < this.maxPoolSize && oldest.deadlineUs > arrivalUs) {
         slot = this.addSlot();
       } else {
         if (oldest.deadlineUs > arrivalUs) this.stats.framesEvicted++;

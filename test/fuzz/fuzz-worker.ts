@@ -4,7 +4,7 @@
  * interrupt a synchronous test. Here the loop blocks only this thread; the main thread sees the input count stand
  * still, terminates it, and asks a fresh one to replay the same seed up to that input and show it.
  *
- * Every input bumps shared counters before the predicate runs (see Progress), so the main thread knows which input
+ * Every input bumps shared counters before the predicate runs (PROGRESS, in watchdog.ts), so the main thread knows which input
  * is the one that never finished without a message having to get through.
  */
 import { parentPort, workerData } from 'node:worker_threads';
