@@ -8,7 +8,7 @@ import {
   finished, interrupt, killLeftoverPeers, startFramewirePeer, startFramewireReceiver, waitForStderr, waitForUdpPort, type Peer,
 } from '../support/peers.js';
 import { scratchDir } from '../support/scratch.js';
-import { rawCaps, rtpRawCaps, startGst } from './support/gstreamer.js';
+import { endRtcpSender, rawCaps, rtpRawCaps, startGst } from './support/gstreamer.js';
 import { framePngs, readPngRgb, readRawFrames } from './support/images.js';
 import { readStamp } from '../../src/stamp.js';
 
@@ -60,16 +60,19 @@ describe('interop: NACK and RTX with GStreamer', function () {
       '--sink', `png:${pngDir}`, '--report', reportFile,
     ]);
     const { relay, relayPort } = await relayTo(port);
-    const gst = await finished(startGst(
+    const sender = startGst(
       ['rtpsession', 'name=s', 'rtp-profile=avpf', 'rtcp-min-interval=20000000',
         'videotestsrc', `num-buffers=${FRAMES}`, 'pattern=ball'], [rawCaps(g, 30)],
       ['rtpvrawpay', 'pt=96'], ['rtprtxsend', PT_MAP, 'max-size-time=1000', 'max-size-packets=0'], ['s.send_rtp_sink',
         's.send_rtp_src'], ['udpsink', 'host=127.0.0.1', `port=${relayPort}`,
         'udpsrc', `port=${gstRtcp}`, 'address=127.0.0.1'], ['s.recv_rtcp_sink',
         's.send_rtcp_src'], ['udpsink', 'host=127.0.0.1', `port=${port + 1}`, 'sync=false', 'async=false'],
-    ), 40_000);
-    expect(gst.code, gst.stderr).to.equal(0);
+    );
     const received = await finished(receiver, 30_000);
+    const gst = await endRtcpSender(sender);
+    // Killed only where rtpsession's EOS race left it waiting, and then with nothing wrong on its way there.
+    if (!gst.hungAtEos) expect(gst.code, gst.stderr).to.equal(0);
+    expect(gst.stderr).not.to.match(/ERROR|WARN/);
     const relayed = await interrupt(relay);
     expect(received.code, received.stderr).to.equal(0);
     const report = JSON.parse(await readFile(reportFile, 'utf8'));

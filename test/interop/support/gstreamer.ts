@@ -1,5 +1,6 @@
 import type { FrameGeometry } from '../../../src/frame.js';
-import { startPeer, type Peer } from '../../support/peers.js';
+import { finished, startPeer, type Peer } from '../../support/peers.js';
+import type { CliResult } from '../../support/cli.js';
 
 /** GStreamer's name for a framewire pixel format, in video/x-raw caps and RFC 4175 `sampling`. */
 const GST_FORMAT: Record<FrameGeometry['format'], { raw: string; sampling: string }> = {
@@ -45,4 +46,21 @@ export function depayToFile(g: FrameGeometry, frames: number, file: string): str
     ['identity', `eos-after=${frames + 1}`],
     ['filesink', `location=${file}`],
   ];
+}
+
+/**
+ * Ends a GStreamer *sender* whose pipeline also sends RTCP (rtpsession's send_rtcp_src into a udpsink), once the
+ * receiving side has what it came for. Such a pipeline does not always end by itself, through a race in
+ * rtpsession (GStreamer 1.22): EOS on send_rtp_sink schedules the BYE with interval 0, the RTCP thread sends it at
+ * once, and forwards EOS on send_rtcp_src only if send_rtp_sink is already flagged EOS. The flag is set when the
+ * EOS event function returns, so when the streaming thread is preempted in between, the RTCP udpsink never gets
+ * EOS and `gst-launch -e` waits forever (2 of 40 three-frame runs under `stress-ng --cpu 4`; GST_DEBUG=rtpsession:6
+ * shows the BYE sent 0.4 ms after "scheduling BYE message" and no "sending EOS"). SIGINT does not help: -e sends
+ * EOS into the sources, and the RTCP udpsrc's EOS ends at recv_rtcp_sink.
+ *
+ * Waits `graceMs` for the pipeline's own end, then kills it; `hungAtEos` says which. Its frames are out by then.
+ */
+export async function endRtcpSender(peer: Peer, graceMs = 5_000): Promise<CliResult & { hungAtEos: boolean }> {
+  const result = await finished(peer, graceMs);
+  return { ...result, hungAtEos: result.code === null };
 }
